@@ -1,0 +1,183 @@
+//! The report's data model: what every producer (runner, import prober) fills in and
+//! every consumer (JSON, Markdown, HTML, expectations, diff) reads. Serialized as the
+//! versioned JSON report; bump [`SCHEMA_VERSION`] on any incompatible change.
+
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What happened when a guest ran one scenario under one runtime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The scenario's traffic went through byte-exact and the checks held.
+    Relayed,
+    /// Instantiation stopped on an import the runtime does not provide.
+    MissingImport {
+        module: String,
+        name: String,
+        /// The signature the runtime expected, when it printed one.
+        expected: Option<String>,
+    },
+    /// The runtime has the import, but with another type.
+    ImportTypeMismatch {
+        module: String,
+        name: String,
+        detail: String,
+    },
+    /// The runtime refused to load the binary at all (e.g. a component on a core-only runtime).
+    CannotLoad { detail: String },
+    /// The guest trapped (unreachable, out-of-bounds, ...).
+    Trap { message: String },
+    /// The process exited on its own before or while serving.
+    Exit { code: i32 },
+    /// The process died from a signal it did not ask for.
+    Signal { signal: i32 },
+    /// Something the harness waited for did not happen in time.
+    Timeout { waited_ms: u64, waiting_for: String },
+    /// It ran and accepted traffic, but what came out was wrong (lost, corrupted,
+    /// reordered bytes; a half-close not passed on; a client left hanging).
+    Failed { detail: String },
+    /// The runtime binary was not found; never counted as a pass.
+    NotInstalled,
+}
+
+impl Outcome {
+    /// Short stable label, used in expectations files and table cells.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Relayed => "relayed",
+            Outcome::MissingImport { .. } => "missing-import",
+            Outcome::ImportTypeMismatch { .. } => "import-type-mismatch",
+            Outcome::CannotLoad { .. } => "cannot-load",
+            Outcome::Trap { .. } => "trap",
+            Outcome::Exit { .. } => "exit",
+            Outcome::Signal { .. } => "signal",
+            Outcome::Timeout { .. } => "timeout",
+            Outcome::Failed { .. } => "failed",
+            Outcome::NotInstalled => "not-installed",
+        }
+    }
+
+    pub fn is_pass(&self) -> bool {
+        matches!(self, Outcome::Relayed)
+    }
+
+    /// One line for a person: the label plus what makes this failure specific.
+    pub fn summary(&self) -> String {
+        match self {
+            Outcome::Relayed => "relayed".into(),
+            Outcome::MissingImport { module, name, .. } => {
+                format!("missing import {module}::{name}")
+            }
+            Outcome::ImportTypeMismatch { module, name, .. } => {
+                format!("import type mismatch {module}::{name}")
+            }
+            Outcome::CannotLoad { detail } => format!("cannot load: {detail}"),
+            Outcome::Trap { message } => format!("trap: {message}"),
+            Outcome::Exit { code } => format!("exited with {code}"),
+            Outcome::Signal { signal } => format!("killed by signal {signal}"),
+            Outcome::Timeout {
+                waited_ms,
+                waiting_for,
+            } => format!("timeout after {waited_ms} ms waiting for {waiting_for}"),
+            Outcome::Failed { detail } => format!("failed: {detail}"),
+            Outcome::NotInstalled => "not installed".into(),
+        }
+    }
+}
+
+/// Whether a runtime provides one import of a guest, probed on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "support", rename_all = "kebab-case")]
+pub enum Support {
+    Supported,
+    Missing,
+    TypeMismatch {
+        detail: String,
+    },
+    /// The probe ran but its result could not be classified (message kept).
+    Unknown {
+        detail: String,
+    },
+}
+
+impl Support {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Support::Supported => "supported",
+            Support::Missing => "missing",
+            Support::TypeMismatch { .. } => "type-mismatch",
+            Support::Unknown { .. } => "unknown",
+        }
+    }
+}
+
+/// One import of a guest, as declared in its binary.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Import {
+    pub module: String,
+    pub name: String,
+    /// `func(i32, i32) -> i32`, `memory`, `table`, `global`, ...
+    pub ty: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSupport {
+    #[serde(flatten)]
+    pub import: Import,
+    #[serde(flatten)]
+    pub support: Support,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestInfo {
+    /// Stable name, e.g. `proxy-wasmedge` (the tokio_wasi build).
+    pub name: String,
+    /// Which socket ABI the guest speaks, e.g. `wasmedge-sock`.
+    pub abi: String,
+    pub path: String,
+    pub sha256: String,
+    pub size_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    pub scenario: String,
+    pub outcome: Outcome,
+    pub duration_ms: u64,
+    /// The runtime's stderr (tail) when the scenario did not pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr_excerpt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestRun {
+    pub guest: GuestInfo,
+    pub scenarios: Vec<ScenarioResult>,
+    /// Every import of the guest and whether this runtime provides it.
+    pub imports: Vec<ImportSupport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeReport {
+    /// Adapter name: `wasmedge`, `wasmtime`, `wasmer`.
+    pub runtime: String,
+    /// `None` when not installed.
+    pub version: Option<String>,
+    pub binary: Option<String>,
+    pub installed: bool,
+    /// What the adapter grants a guest (network, env; never preopened directories).
+    pub granted: Vec<String>,
+    pub guests: Vec<GuestRun>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub harness_version: String,
+    /// Seconds since the Unix epoch when the run started.
+    pub generated_unix: u64,
+    pub host: String,
+    pub runtimes: Vec<RuntimeReport>,
+}

@@ -1,0 +1,96 @@
+//! WasmEdge: its own `sock_*` functions in `wasi_snapshot_preview1`, always allowed.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{classify_plain_exit, first_version_token, BinaryKind, RuntimeAdapter};
+use crate::model::Outcome;
+use crate::process::Exit;
+
+pub struct WasmEdge;
+
+static LINKING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"When linking module: "([^"]*)" , (?:function|memory|table|global) name: "([^"]*)""#,
+    )
+    .expect("valid regex")
+});
+static ERROR_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[error\] ([a-z ]+) failed: ([^,]+), Code: (0x[0-9a-f]+)").expect("valid regex")
+});
+
+impl RuntimeAdapter for WasmEdge {
+    fn name(&self) -> &'static str {
+        "wasmedge"
+    }
+
+    fn env_override(&self) -> &'static str {
+        "WASMEDGE"
+    }
+
+    fn binary_name(&self) -> &'static str {
+        "wasmedge"
+    }
+
+    fn parse_version(&self, version_output: &str) -> Option<String> {
+        first_version_token(version_output)
+    }
+
+    fn command(
+        &self,
+        binary: &Path,
+        guest: &Path,
+        _kind: BinaryKind,
+        env: &[(&str, &str)],
+    ) -> Command {
+        let mut command = Command::new(binary);
+        // Sockets need no flag in WasmEdge; no --dir, so no filesystem access.
+        for (key, value) in env {
+            command.arg("--env").arg(format!("{key}={value}"));
+        }
+        command.arg(guest);
+        command
+    }
+
+    fn granted(&self) -> Vec<String> {
+        vec![
+            "env: LOCAL, REMOTE".into(),
+            "network: always on (WasmEdge sock_* have no switch)".into(),
+            "filesystem: none".into(),
+        ]
+    }
+
+    fn classify(&self, exit: Exit, stderr: &str) -> Outcome {
+        let Some(error) = ERROR_LINE.captures(stderr) else {
+            return classify_plain_exit(exit);
+        };
+        let (phase, what) = (&error[1], error[2].trim());
+        let linking = LINKING.captures(stderr);
+        match (what, linking) {
+            ("unknown import", Some(link)) => Outcome::MissingImport {
+                module: link[1].to_string(),
+                name: link[2].to_string(),
+                expected: None,
+            },
+            ("incompatible import type", Some(link)) => Outcome::ImportTypeMismatch {
+                module: link[1].to_string(),
+                name: link[2].to_string(),
+                detail: stderr
+                    .lines()
+                    .find(|l| l.contains("Mismatched"))
+                    .map(|l| l.split("[error]").last().unwrap_or(l).trim().to_string())
+                    .unwrap_or_else(|| what.to_string()),
+            },
+            _ if phase == "execution" => Outcome::Trap {
+                message: what.to_string(),
+            },
+            _ if phase == "loading" || phase == "validation" => Outcome::CannotLoad {
+                detail: format!("{phase} failed: {what}"),
+            },
+            _ => classify_plain_exit(exit),
+        }
+    }
+}
