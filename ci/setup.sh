@@ -98,8 +98,8 @@ main() {
     . "$CI_DIR/lib/$lib.sh"
   done
   CACHE=$(cache_root)
-  mkdir -p "$CACHE"/{runtimes/bin,logs,build,downloads}
   init_failure_handling
+  mkdir -p "$CACHE"/{runtimes/bin,logs,build,downloads}
   take_lock
   echo "setup: cache $CACHE; components: $(words "$ONLY")$([[ $ALL_VERSIONS == 1 ]] && echo '; all versions')"
 

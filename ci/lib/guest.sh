@@ -34,16 +34,19 @@ rustup_targets_installed() {
 
 # Two tries: a cold first request through the registry proxy has hung for over a minute.
 rustup_add_targets() {
-  local attempt
+  local attempt rc
   command -v rustup >/dev/null || { say "rustup not found"; return 1; }
   for attempt in 1 2; do
+    rc=0
     # shellcheck disable=SC2086 # one target per word
-    if run_long "rustup target add (try $attempt of 2, timeout ${RUSTUP_TIMEOUT}s)" "$STEP_LOG" \
-      timeout "$RUSTUP_TIMEOUT" rustup target add $RUST_WASM_TARGETS \
-      && rustup_targets_installed; then
-      return 0
+    run_long "rustup target add (try $attempt of 2, timeout ${RUSTUP_TIMEOUT}s)" "$STEP_LOG" \
+      timeout "$RUSTUP_TIMEOUT" rustup target add $RUST_WASM_TARGETS || rc=$?
+    if ((rc == 0)) && rustup_targets_installed; then return 0; fi
+    if ((rc == 124)); then
+      say "rustup target add timed out after ${RUSTUP_TIMEOUT}s"
+    else
+      say "rustup target add failed (exit $rc): $(log_tail "$STEP_LOG")"
     fi
-    say "rustup target add failed: $(log_tail "$STEP_LOG")"
   done
   return 1
 }

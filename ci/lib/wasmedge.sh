@@ -9,14 +9,18 @@ WASMEDGE_LOADER=ld-linux-x86-64.so.2
 # install_wasmedge VERSION
 install_wasmedge() {
   local v=$1 prefix="$CACHE/runtimes/wasmedge-$1" tmp="$CACHE/runtimes/.wasmedge-$1.tmp"
-  local dl="$CACHE/downloads/wasmedge-$1" suite=$WASMEDGE_DEBIAN_SUITE pkgs
+  local dl="$CACHE/downloads/wasmedge-$1" suite=$WASMEDGE_DEBIAN_SUITE pkgs extra
   if wasmedge_ok "$prefix/bin/wasmedge" "$v"; then
     say "wasmedge $v present: $prefix"
     return 0
   fi
   [[ $(dpkg --print-architecture) == amd64 ]] || die "the WasmEdge prefix is only set up for amd64"
   suite_apt_update "$suite"
-  pkgs=$(wasmedge_packages "$suite")
+  extra=$(words "$(wasmedge_unlisted_deps "$suite")")
+  if [[ -n $extra ]]; then
+    say "note: $suite's wasmedge also needs $extra; fetching those too (add them to WASMEDGE_DEBS)"
+  fi
+  pkgs=$(words "$WASMEDGE_DEBS $extra")
   rm -rf "$dl" "$tmp"
   # shellcheck disable=SC2086 # one package per word
   suite_download "$suite" "$dl" $pkgs
@@ -36,18 +40,13 @@ install_wasmedge() {
   say "installed wasmedge $v: $prefix"
 }
 
-# wasmedge_packages SUITE: WASMEDGE_DEBS plus anything in wasmedge's dependency closure
-# that the list misses (named, so versions.env can be updated).
-wasmedge_packages() {
-  local closure extra="" p
-  closure=$(suite_closure "$1" wasmedge)
-  for p in $closure; do
-    in_list "$p" "$WASMEDGE_DEBS" || extra+=" $p"
+# wasmedge_unlisted_deps SUITE: packages in wasmedge's dependency closure in SUITE
+# that WASMEDGE_DEBS misses.
+wasmedge_unlisted_deps() {
+  local p
+  for p in $(suite_closure "$1" wasmedge); do
+    in_list "$p" "$WASMEDGE_DEBS" || printf '%s\n' "$p"
   done
-  if [[ -n $extra ]]; then
-    say "note: $1's wasmedge also needs${extra}; fetching those too (add them to WASMEDGE_DEBS)"
-  fi
-  words "$WASMEDGE_DEBS$extra"
 }
 
 check_wasmedge_deb_version() { # DIR VERSION
