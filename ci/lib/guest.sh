@@ -89,17 +89,16 @@ install_trixie_wasi_libc() {
 
 write_guest_env() {
   local header="# Written by ci/setup.sh: which Rust builds the wasm guests. Shell-sourceable."
+  # harness/build.rs reads this file line by line without skipping comments: keep KEY=VALUE
+  # lines plain and keep "=" out of the comments.
   if [[ $1 == rustup ]]; then
     write_if_changed "$CACHE/guest-toolchain.env" "$header
 # rustup's own targets ($RUST_WASM_TARGETS): plain \`cargo build --target ...\`.
 GUEST_TOOLCHAIN=rustup"
   else
     write_if_changed "$CACHE/guest-toolchain.env" "$header
-# Debian's Rust; build with:
-#   RUSTC_BOOTSTRAP=1 RUSTC=\$GUEST_RUSTC \\
-#   CARGO_TARGET_WASM32_WASIP1_LINKER=\$GUEST_LINKER \\
-#   RUSTFLAGS=\"-L native=\$GUEST_LIBDIR -C link-arg=-lwasi-emulated-pthread\" \\
-#   \$GUEST_CARGO build --release --target wasm32-wasip1 -Zbuild-std=std,panic_abort
+# Debian's Rust: cargo build -Zbuild-std (needs RUSTC_BOOTSTRAP), linked by GUEST_LINKER
+# against GUEST_LIBDIR plus -lwasi-emulated-pthread.
 GUEST_TOOLCHAIN=debian
 GUEST_CARGO=/usr/bin/cargo
 GUEST_RUSTC=/usr/bin/rustc
