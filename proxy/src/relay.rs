@@ -110,3 +110,100 @@ where
     );
     try_join(outbound, inbound).await.map(|_| ())
 }
+
+#[cfg(all(test, not(target_os = "wasi")))]
+mod tests {
+    use super::*;
+    use crate::tokio_layer::{TokioRead, TokioWrite};
+    use tokio::io::{duplex, split, AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+    /// A relay between two in-memory pipes; returns the far ends (client, upstream).
+    fn relayed(
+        transfer: &Transfer,
+    ) -> (
+        DuplexStream,
+        DuplexStream,
+        impl std::future::Future<Output = Result<(), RelayError>> + '_,
+    ) {
+        let (client, proxy_client_side) = duplex(1024);
+        let (upstream, proxy_upstream_side) = duplex(1024);
+        let (cr, cw) = split(proxy_client_side);
+        let (ur, uw) = split(proxy_upstream_side);
+        let running = relay(
+            (TokioRead(cr), TokioWrite(cw)),
+            (TokioRead(ur), TokioWrite(uw)),
+            transfer,
+        );
+        (client, upstream, running)
+    }
+
+    fn run<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    #[test]
+    fn both_directions_flow_at_once_and_half_close_passes_through() {
+        run(async {
+            let transfer = Transfer::default();
+            let (mut client, mut upstream, running) = relayed(&transfer);
+            let peers = async {
+                // More than the pipes hold, both ways at once: a one-direction-at-a-time
+                // relay would deadlock here.
+                let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+                let (mut client_read, mut client_write) = split(&mut client);
+                let (mut upstream_read, mut upstream_write) = split(&mut upstream);
+                let send_up = async {
+                    client_write.write_all(&payload).await.unwrap();
+                    client_write.shutdown().await.unwrap();
+                };
+                let send_down = async {
+                    upstream_write.write_all(&payload).await.unwrap();
+                };
+                let mut at_upstream = Vec::new();
+                let mut at_client = vec![0u8; payload.len()];
+                let receive_up = upstream_read.read_to_end(&mut at_upstream);
+                let receive_down = client_read.read_exact(&mut at_client);
+                let (_, _, up, down) = tokio::join!(send_up, send_down, receive_up, receive_down);
+                up.unwrap();
+                down.unwrap();
+                // The client's FIN reached the upstream (read_to_end returned) while
+                // the upstream could still send: half-close is preserved.
+                assert_eq!(at_upstream, payload);
+                assert_eq!(at_client, payload);
+                upstream_write.shutdown().await.unwrap();
+                let mut rest = Vec::new();
+                client_read.read_to_end(&mut rest).await.unwrap();
+                assert!(rest.is_empty());
+            };
+            let (result, ()) = tokio::join!(running, peers);
+            result.unwrap();
+            assert_eq!(transfer.client_to_upstream.get(), 200_000);
+            assert_eq!(transfer.upstream_to_client.get(), 200_000);
+        });
+    }
+
+    #[test]
+    fn a_failing_side_ends_the_whole_relay() {
+        run(async {
+            let transfer = Transfer::default();
+            let (client, upstream, running) = relayed(&transfer);
+            // The upstream vanishes while the client still has its side open: writing
+            // to it fails, and the relay must end rather than wait on the client.
+            drop(upstream);
+            let mut client = client;
+            client.write_all(b"lost cause").await.unwrap();
+            let result = tokio::time::timeout(std::time::Duration::from_secs(5), running)
+                .await
+                .expect("the relay ended");
+            let error = result.unwrap_err();
+            assert!(
+                matches!(error.leg, Leg::UpstreamWrite | Leg::UpstreamRead),
+                "{error}"
+            );
+        });
+    }
+}

@@ -2,6 +2,7 @@
 //! client waits for another and a failing connection closes only itself.
 
 use std::cell::Cell;
+use std::net::SocketAddr;
 use std::rc::Rc;
 
 use crate::config::{Config, Remote};
@@ -18,6 +19,14 @@ pub async fn serve<L: SocketLayer>(config: Config) -> i32 {
             eprintln!("proxy: cannot listen on LOCAL={}: {e}", config.local);
             return EXIT_CONFIG;
         }
+    };
+    // wasmedge_wasi_socket 0.5.5 (under tokio_wasi) reads addresses back through a
+    // buffer the optimiser assumes is never written, so every IP comes out 0.0.0.0;
+    // the port is right. The IP we were asked to bind is the truth.
+    let bound = if bound.ip().is_unspecified() {
+        SocketAddr::new(config.local.ip(), bound.port())
+    } else {
+        bound
     };
     // Harnesses read the bound address from this line (LOCAL may ask for port 0).
     println!("listening on {bound}, relaying to {}", config.remote);
