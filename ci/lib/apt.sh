@@ -109,7 +109,7 @@ apt_install_missing() {
   fi
   # shellcheck disable=SC2086 # one package name per word
   set -- $missing
-  say "installing: $*"
+  say "installing: $* (apt-get update, then apt-get install)"
   run "apt-get update" as_root apt-get update
   run "apt-get install $*" as_root env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "$@"
