@@ -424,4 +424,147 @@ mod tests {
         assert_eq!(out, items.iter().map(|n| n * 2).collect::<Vec<_>>());
         assert!(parallel_map(&[] as &[u8], 3, |_| 0).is_empty());
     }
+
+    /// A stand-in runtime: a shell script that looks for the probed name in the probe
+    /// file and behaves like a runtime that has, lacks or mistypes it.
+    struct FakeRuntime;
+
+    const FAKE_SCRIPT: &str = r#"
+        if grep -qa have_it "$1"; then exit 0; fi
+        if grep -qa slow "$1"; then sleep 30; fi
+        if grep -qa lack_it "$1"; then echo "MISSING lack_it" >&2; exit 1; fi
+        if grep -qa wrong_type "$1"; then echo "MISMATCH wrong_type" >&2; exit 1; fi
+        if grep -qa on_stdout "$1"; then echo "MISSING on_stdout"; exit 1; fi
+        echo "MISSING something_else" >&2; exit 1
+    "#;
+
+    impl crate::runtime::RuntimeAdapter for FakeRuntime {
+        fn name(&self) -> &'static str {
+            "fake"
+        }
+        fn env_override(&self) -> &'static str {
+            "FAKE_RUNTIME"
+        }
+        fn binary_name(&self) -> &'static str {
+            "sh"
+        }
+        fn parse_version(&self, _: &str) -> Option<String> {
+            Some("1.0.0".into())
+        }
+        fn command(
+            &self,
+            binary: &std::path::Path,
+            guest: &std::path::Path,
+            _: BinaryKind,
+            _: &[(&str, &str)],
+        ) -> std::process::Command {
+            let mut command = std::process::Command::new(binary);
+            command.args(["-c", FAKE_SCRIPT, "sh"]).arg(guest);
+            command
+        }
+        fn granted(&self) -> Vec<String> {
+            Vec::new()
+        }
+        fn classify(&self, exit: Exit, stderr: &str) -> Outcome {
+            let named = |word: &str| {
+                stderr
+                    .lines()
+                    .find_map(|l| l.strip_prefix(word))
+                    .map(|name| name.trim().to_string())
+            };
+            if let Some(name) = named("MISSING ") {
+                return Outcome::MissingImport {
+                    module: "m".into(),
+                    name,
+                    expected: None,
+                };
+            }
+            if let Some(name) = named("MISMATCH ") {
+                return Outcome::ImportTypeMismatch {
+                    module: "m".into(),
+                    name,
+                    detail: "not that type".into(),
+                };
+            }
+            crate::runtime::classify_plain_exit(exit)
+        }
+    }
+
+    #[test]
+    fn probe_results_map_to_support_in_import_order() {
+        use enc::{EntityType, ImportSection, Module, TypeSection, ValType};
+        let names = [
+            "have_it",
+            "lack_it",
+            "wrong_type",
+            "on_stdout",
+            "unexpected",
+            "slow",
+            "lack_it",
+        ];
+        let mut types = TypeSection::new();
+        types.ty().function([ValType::I32], [ValType::I32]);
+        let mut imports = ImportSection::new();
+        for name in names {
+            imports.import("m", name, EntityType::Function(0));
+        }
+        let mut guest = Module::new();
+        guest.section(&types).section(&imports);
+        let installed = Installed {
+            adapter: &FakeRuntime,
+            binary: "sh".into(),
+            version: "1.0.0".into(),
+        };
+        let started = std::time::Instant::now();
+        let supports =
+            probe_imports(&installed, &guest.finish(), Duration::from_millis(500)).unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "a slow probe was not cut off"
+        );
+        let got: Vec<(&str, &str)> = supports
+            .iter()
+            .map(|s| (s.import.name.as_str(), s.support.label()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("have_it", "supported"),
+                ("lack_it", "missing"),
+                ("wrong_type", "type-mismatch"),
+                ("on_stdout", "missing"),
+                ("unexpected", "unknown"),
+                ("slow", "unknown"),
+                ("lack_it", "missing"),
+            ]
+        );
+        assert_eq!(
+            supports[4].support,
+            Support::Unknown {
+                detail: "missing import m::something_else: MISSING something_else".into()
+            }
+        );
+        assert_eq!(
+            supports[5].support,
+            Support::Unknown {
+                detail: "the probe did not end within 500 ms".into()
+            }
+        );
+        assert!(supports.iter().all(|s| s.import.ty == "func(i32) -> i32"));
+    }
+
+    #[test]
+    fn a_runtime_that_cannot_start_is_an_error() {
+        let installed = Installed {
+            adapter: &FakeRuntime,
+            binary: "/nonexistent/runtime".into(),
+            version: "1.0.0".into(),
+        };
+        let probed = func("m", "f", &[], &[]);
+        let error = run_probe(&installed, &probed, Duration::from_secs(5)).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("could not start"),
+            "{error:#}"
+        );
+    }
 }
