@@ -1,7 +1,15 @@
 //! Runs one proxy wasm under every WebAssembly runtime, pushes real traffic through it,
 //! and records per runtime what happened.
 
+pub mod cli;
+pub mod diff;
+pub mod expectations;
+pub mod guest;
 pub mod imports;
+pub mod matrix;
 pub mod model;
 pub mod process;
+pub mod progress;
+pub mod report;
 pub mod runtime;
+pub mod scenarios;

@@ -1,1 +1,203 @@
-fn main() {}
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+
+use harness::cli::{
+    select_scenarios, Cli, Command, DiffArgs, ImportsArgs, MatrixArgs, MergeArgs, RuntimeArgs,
+};
+use harness::matrix::{self, MatrixPlan};
+use harness::report::{html, json, markdown};
+use harness::{diff, expectations, guest, imports, runtime};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Matrix(args) => matrix_command(args),
+        Command::Imports(args) => imports_command(args),
+        Command::Guests => guests_command(),
+        Command::Runtimes(args) => runtimes_command(args),
+        Command::Diff(args) => diff_command(args),
+        Command::Merge(args) => merge_command(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // One line: the cause chain joined, no backtrace.
+            eprintln!("harness: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn matrix_command(args: MatrixArgs) -> anyhow::Result<ExitCode> {
+    let runtimes = args.runtimes.choices()?;
+    let scenarios = select_scenarios(&args.scenarios)?;
+    // Expectations are read before the (long) run so a typo fails fast.
+    let expected = if args.check {
+        Some(expectations::load_dir(&args.expectations)?)
+    } else {
+        None
+    };
+    let guests = if args.guests.is_empty() {
+        guest::built_in()?
+    } else {
+        args.guests
+            .iter()
+            .map(|path| guest::from_file(path))
+            .collect::<anyhow::Result<_>>()?
+    };
+    let plan = MatrixPlan {
+        runtimes,
+        guests,
+        scenarios,
+        startup_timeout: Duration::from_secs(args.startup_timeout),
+        probe_imports: !args.no_imports,
+    };
+    let report = matrix::run(&plan);
+    let rendered = markdown::render(&report);
+    println!("{rendered}");
+    if let Some(path) = &args.json {
+        json::write(&report, path)?;
+    }
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &rendered)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, html::render(&report))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let Some(expected) = expected else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let checked = expectations::check(&report, &expected);
+    let clean = if args.allow_not_installed {
+        checked.is_clean_allowing_absent()
+    } else {
+        checked.is_clean()
+    };
+    if clean {
+        eprintln!(
+            "check: every result matches {}",
+            args.expectations.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "check: results differ from {}:",
+            args.expectations.display()
+        );
+        eprintln!("{}", checked.render());
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn imports_command(args: ImportsArgs) -> anyhow::Result<ExitCode> {
+    let guest = guest::from_file(&args.file)?;
+    let listed = imports::list_imports(&guest.bytes)?;
+    let mut columns = Vec::new();
+    for choice in args.runtimes.choices()? {
+        match runtime::probe(choice.adapter, choice.binary) {
+            Ok(installed) => {
+                let support =
+                    imports::probe_imports(&installed, &guest.bytes, Duration::from_secs(30))?;
+                columns.push((
+                    format!("{} {}", installed.adapter.name(), installed.version),
+                    Some(support),
+                ));
+            }
+            Err(why) => {
+                eprintln!("{why}");
+                columns.push((format!("{} (not installed)", choice.adapter.name()), None));
+            }
+        }
+    }
+    let mut header = vec!["import".to_string(), "type".to_string()];
+    header.extend(columns.iter().map(|(title, _)| title.clone()));
+    println!("| {} |", header.join(" | "));
+    println!("|{}", "---|".repeat(header.len()));
+    for import in &listed {
+        let mut row = vec![
+            format!("`{}::{}`", import.module, import.name),
+            import.ty.clone(),
+        ];
+        for (_, support) in &columns {
+            row.push(match support {
+                Some(support) => support
+                    .iter()
+                    .find(|s| s.import == *import)
+                    .map_or("not probed", |s| s.support.label())
+                    .to_string(),
+                None => "not-installed".to_string(),
+            });
+        }
+        println!("| {} |", row.join(" | "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn guests_command() -> anyhow::Result<ExitCode> {
+    for guest in guest::built_in()? {
+        let info = guest.info;
+        println!(
+            "{}\t{}\t{} bytes\tsha256:{}\t{}",
+            info.name, info.abi, info.size_bytes, info.sha256, info.path
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn runtimes_command(args: RuntimeArgs) -> anyhow::Result<ExitCode> {
+    for choice in args.choices()? {
+        match runtime::probe(choice.adapter, choice.binary) {
+            Ok(installed) => println!(
+                "{}\t{}\t{}",
+                installed.adapter.name(),
+                installed.version,
+                installed.binary.display()
+            ),
+            Err(why) => println!("{}\tnot-installed\t{why}", choice.adapter.name()),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff_command(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let old = json::read(&args.old)?;
+    let new = json::read(&args.new)?;
+    let changes = diff::compare(&old, &new);
+    let rendered = changes.render_markdown();
+    println!("{rendered}");
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &rendered)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(if changes.has_regression() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn merge_command(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let reports = args
+        .reports
+        .iter()
+        .map(|path| json::read(path))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let merged = json::merge(&reports);
+    let rendered = markdown::render(&merged);
+    println!("{rendered}");
+    json::write(&merged, &args.json)?;
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &rendered)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, html::render(&merged))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

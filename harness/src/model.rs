@@ -16,7 +16,7 @@ pub enum Outcome {
     MissingImport {
         module: String,
         name: String,
-        /// The signature the runtime expected, when it printed one.
+        /// The import's type as the runtime printed it (the guest's declaration).
         expected: Option<String>,
     },
     /// The runtime has the import, but with another type.

@@ -46,8 +46,9 @@ pub trait RuntimeAdapter: Sync {
     /// What `command` grants the guest, for the report (least privilege is checked here).
     fn granted(&self) -> Vec<String>;
 
-    /// Explains a run that ended (or failed to start) with `exit` and `stderr`.
-    fn classify(&self, exit: Exit, stderr: &str) -> Outcome;
+    /// Explains a run that ended (or failed to start) with `exit`; `output` is what
+    /// the runtime printed, stderr then stdout.
+    fn classify(&self, exit: Exit, output: &str) -> Outcome;
 }
 
 pub static ALL: &[&dyn RuntimeAdapter] =
@@ -150,6 +151,14 @@ pub fn probe(
         binary,
         version,
     })
+}
+
+/// A command for a runtime binary with the harness's own debugging settings removed:
+/// a runtime that inherits RUST_BACKTRACE prints host stack traces into its errors.
+pub fn runtime_command(binary: &Path) -> Command {
+    let mut command = Command::new(binary);
+    command.env_remove("RUST_BACKTRACE").env_remove("RUST_LOG");
+    command
 }
 
 /// The first whitespace-separated token that looks like `MAJOR.MINOR.PATCH[...]`.

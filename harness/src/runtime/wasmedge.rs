@@ -6,7 +6,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{classify_plain_exit, first_version_token, BinaryKind, RuntimeAdapter};
+use super::{
+    classify_plain_exit, first_version_token, runtime_command, BinaryKind, RuntimeAdapter,
+};
 use crate::model::Outcome;
 use crate::process::Exit;
 
@@ -46,7 +48,7 @@ impl RuntimeAdapter for WasmEdge {
         _kind: BinaryKind,
         env: &[(&str, &str)],
     ) -> Command {
-        let mut command = Command::new(binary);
+        let mut command = runtime_command(binary);
         // Sockets need no flag in WasmEdge; no --dir, so no filesystem access.
         for (key, value) in env {
             command.arg("--env").arg(format!("{key}={value}"));
@@ -92,5 +94,73 @@ impl RuntimeAdapter for WasmEdge {
             },
             _ => classify_plain_exit(exit),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Verbatim from WasmEdge 0.14.1, which prints these on stdout.
+    const MISSING: &str = "[2026-11-24 16:59:01.356] [error] instantiation failed: unknown import, Code: 0x302
+[2026-11-24 16:59:01.356] [error]     When linking module: \"wasi_snapshot_preview1\" , function name: \"no_such_function\"
+[2026-11-24 16:59:01.356] [error]     At AST node: import description
+";
+    const MISMATCH: &str = "[2026-11-24 16:59:01.316] [error] instantiation failed: incompatible import type, Code: 0x301
+[2026-11-24 16:59:01.316] [error]     Mismatched function type. Expected: FuncType {params{i64} returns{}} , Got: FuncType {params{i32 , i32 , i32 , i32} returns{i32}}
+[2026-11-24 16:59:01.316] [error]     When linking module: \"wasi_snapshot_preview1\" , function name: \"fd_write\"
+";
+
+    #[test]
+    fn names_a_missing_import() {
+        assert_eq!(
+            WasmEdge.classify(Exit::Code(1), MISSING),
+            Outcome::MissingImport {
+                module: "wasi_snapshot_preview1".into(),
+                name: "no_such_function".into(),
+                expected: None
+            }
+        );
+    }
+
+    #[test]
+    fn names_a_type_mismatch_with_both_types() {
+        match WasmEdge.classify(Exit::Code(1), MISMATCH) {
+            Outcome::ImportTypeMismatch {
+                module,
+                name,
+                detail,
+            } => {
+                assert_eq!(
+                    (module.as_str(), name.as_str()),
+                    ("wasi_snapshot_preview1", "fd_write")
+                );
+                assert!(
+                    detail.starts_with("Mismatched function type. Expected: FuncType {params{i64}"),
+                    "{detail}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_plain_exit_stays_an_exit() {
+        assert_eq!(
+            WasmEdge.classify(Exit::Code(2), "proxy: LOCAL is not set: expected ..."),
+            Outcome::Exit { code: 2 }
+        );
+    }
+
+    #[test]
+    fn reads_its_version() {
+        assert_eq!(
+            WasmEdge
+                .parse_version(
+                    "wasmedge version 0.14.1\n (plugin \"wasi_logging\") version 0.1.0.0\n"
+                )
+                .as_deref(),
+            Some("0.14.1")
+        );
     }
 }

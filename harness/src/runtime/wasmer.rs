@@ -6,7 +6,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{classify_plain_exit, first_version_token, BinaryKind, RuntimeAdapter};
+use super::{
+    classify_plain_exit, first_version_token, runtime_command, BinaryKind, RuntimeAdapter,
+};
 use crate::model::Outcome;
 use crate::process::Exit;
 
@@ -41,7 +43,7 @@ impl RuntimeAdapter for Wasmer {
         _kind: BinaryKind,
         env: &[(&str, &str)],
     ) -> Command {
-        let mut command = Command::new(binary);
+        let mut command = runtime_command(binary);
         // Without --net Wasmer asks on the terminal before the first socket call and,
         // with stdin closed, the call fails with EIO: networking must be granted up front.
         command.args(["run", "--net"]);
@@ -121,6 +123,39 @@ mod tests {
                 ),
             }
         );
+    }
+
+    #[test]
+    fn names_a_type_mismatch() {
+        // Verbatim from Wasmer 7.4.2.
+        let stderr = "error: Spawn failed\n╰─▶ 1: Failed to create the instance - Error while importing \"wasi_snapshot_preview1\".\"fd_write\": incompatible import type. Expected Function(FunctionType { params: [I64], results: [] }) but received Function(FunctionType { params: [I32, I32, I32, I32], results: [I32] })\n";
+        match Wasmer.classify(Exit::Code(1), stderr) {
+            Outcome::ImportTypeMismatch {
+                module,
+                name,
+                detail,
+            } => {
+                assert_eq!(
+                    (module.as_str(), name.as_str()),
+                    ("wasi_snapshot_preview1", "fd_write")
+                );
+                assert!(
+                    detail.starts_with("incompatible import type. Expected Function"),
+                    "{detail}"
+                );
+                assert!(detail.contains("but received"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_a_missing_memory() {
+        let stderr = "error: Unable to instantiate the WebAssembly module\n╰─▶ 1: Error while importing \"env\".\"memory\": unknown import. Expected Memory(MemoryType { minimum: 1 pages, maximum: None, shared: false })\n";
+        assert!(matches!(
+            Wasmer.classify(Exit::Code(1), stderr),
+            Outcome::MissingImport { ref module, ref name, .. } if module == "env" && name == "memory"
+        ));
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{classify_plain_exit, first_version_token, BinaryKind, RuntimeAdapter};
+use super::{
+    classify_plain_exit, first_version_token, runtime_command, BinaryKind, RuntimeAdapter,
+};
 use crate::model::Outcome;
 use crate::process::Exit;
 
@@ -47,7 +49,7 @@ impl RuntimeAdapter for Wasmtime {
         _kind: BinaryKind,
         env: &[(&str, &str)],
     ) -> Command {
-        let mut command = Command::new(binary);
+        let mut command = runtime_command(binary);
         // inherit-network grants wasi:sockets (TCP included); name lookup is needed for
         // REMOTE=localhost:PORT. No --dir: the proxy needs no files.
         command.args([
@@ -145,6 +147,20 @@ mod tests {
                 module: "wasi_snapshot_preview1".into(),
                 name: "sock_setsockopt".into(),
                 expected: None
+            }
+        );
+    }
+
+    #[test]
+    fn names_a_type_mismatch_with_the_types() {
+        // Verbatim from wasmtime 49.0.3 (46.0.1 prints the same).
+        let stderr = "Error: failed to run main module `/tmp/import-probe-Cv3rJB.wasm`\n\nCaused by:\n    0: failed to instantiate \"/tmp/import-probe-Cv3rJB.wasm\"\n    1: incompatible import type for `wasi_snapshot_preview1::fd_write`\n    2: types incompatible: expected type `(func (param i64))`, found type `(func (param i32 i32 i32 i32) (result i32))`\n";
+        assert_eq!(
+            Wasmtime.classify(Exit::Code(1), stderr),
+            Outcome::ImportTypeMismatch {
+                module: "wasi_snapshot_preview1".into(),
+                name: "fd_write".into(),
+                detail: "types incompatible: expected type `(func (param i64))`, found type `(func (param i32 i32 i32 i32) (result i32))`".into(),
             }
         );
     }
