@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{exit, Command};
 
 /// (guest name, rust target, proxy features). The name is what reports show.
-const GUESTS: &[(&str, &str, &[&str])] = &[("proxy-wasmedge", "wasm32-wasip1", &[])];
+const GUESTS: &[(&str, &str, &[&str])] = &[
+    ("proxy-wasmedge", "wasm32-wasip1", &[]),
+    ("proxy-wasip2", "wasm32-wasip2", &[]),
+];
 
 fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));

@@ -19,11 +19,18 @@ pub struct Guest {
 }
 
 /// (name, socket ABI, path baked in by build.rs).
-const BUILT: &[(&str, &str, &str)] = &[(
-    "proxy-wasmedge",
-    "wasmedge-sock (tokio_wasi, wasm32-wasip1)",
-    env!("GUEST_PROXY_WASMEDGE"),
-)];
+const BUILT: &[(&str, &str, &str)] = &[
+    (
+        "proxy-wasmedge",
+        "wasmedge-sock (tokio_wasi, wasm32-wasip1)",
+        env!("GUEST_PROXY_WASMEDGE"),
+    ),
+    (
+        "proxy-wasip2",
+        "wasi:sockets (WASI 0.2 component, wasm32-wasip2)",
+        env!("GUEST_PROXY_WASIP2"),
+    ),
+];
 
 /// The guests this harness build carries.
 pub fn built_in() -> anyhow::Result<Vec<Guest>> {

@@ -9,14 +9,34 @@ pub mod net;
 pub mod relay;
 pub mod serve;
 
-// tokio_wasi (WasmEdge's fork of tokio; its library is also named `tokio`) has
-// tokio's API, so one module serves both the native build and the WasmEdge guest.
-#[cfg(any(not(target_os = "wasi"), all(target_os = "wasi", target_env = "p1")))]
+// Which socket ABI this build speaks. Native and wasm32-wasip1 (WasmEdge) use tokio:
+// tokio_wasi, WasmEdge's fork whose library is also named `tokio`, has tokio's API, so
+// one module serves both. wasm32-wasip2 speaks wasi:sockets.
+#[cfg(all(target_os = "wasi", target_env = "p1", not(feature = "wasmedge")))]
+compile_error!("wasm32-wasip1 needs a socket ABI: feature `wasmedge` (the default)");
+
+#[cfg(all(target_os = "wasi", not(any(target_env = "p1", target_env = "p2"))))]
+compile_error!("unsupported WASI target: build for wasm32-wasip1 or wasm32-wasip2");
+
+#[cfg(any(
+    not(target_os = "wasi"),
+    all(target_os = "wasi", target_env = "p1", feature = "wasmedge")
+))]
 pub mod tokio_layer;
 
+#[cfg(all(target_os = "wasi", target_env = "p2"))]
+pub mod wasip2_layer;
+
 /// The socket layer this build uses.
-#[cfg(any(not(target_os = "wasi"), all(target_os = "wasi", target_env = "p1")))]
+#[cfg(any(
+    not(target_os = "wasi"),
+    all(target_os = "wasi", target_env = "p1", feature = "wasmedge")
+))]
 pub type Layer = tokio_layer::TokioLayer;
+
+/// The socket layer this build uses.
+#[cfg(all(target_os = "wasi", target_env = "p2"))]
+pub type Layer = wasip2_layer::Wasip2Layer;
 
 /// Exit status for configuration errors (missing/unparsable variables, unbindable LOCAL).
 pub const EXIT_CONFIG: i32 = 2;
