@@ -36,7 +36,10 @@ fn matrix_command(args: MatrixArgs) -> anyhow::Result<ExitCode> {
     let scenarios = select_scenarios(&args.scenarios)?;
     // Expectations are read before the (long) run so a typo fails fast.
     let expected = if args.check {
-        Some(expectations::load_dir(&args.expectations)?)
+        Some(expectations::load_dir_with(
+            &args.expectations,
+            Some(&harness::scenarios::names()),
+        )?)
     } else {
         None
     };
