@@ -1,4 +1,5 @@
-//! `LOCAL` / `REMOTE` from the environment, validated before any socket is opened.
+//! `LOCAL` / `REMOTE` (and the optional `PROXY_BUFFER_BYTES`) from the environment,
+//! validated before any socket is opened.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -8,7 +9,14 @@ pub struct Config {
     /// Address to listen on; port 0 asks the OS for one (the bound port is logged).
     pub local: SocketAddr,
     pub remote: Remote,
+    /// Bytes read per call in each direction of each connection (`PROXY_BUFFER_BYTES`,
+    /// default [`crate::relay::BUFFER_SIZE`]); a tuning knob, measured by `harness bench`.
+    pub buffer_bytes: usize,
 }
+
+/// Bounds for `PROXY_BUFFER_BYTES`: below a few hundred bytes the relay is all system
+/// calls; above 16 MiB each connection costs more memory than any socket buffer holds.
+pub const BUFFER_BYTES_RANGE: std::ops::RangeInclusive<usize> = 512..=16 * 1024 * 1024;
 
 /// Upstream `host:port`. The host may be a name: it is resolved per connection so
 /// that an upstream which moves or comes back up later is still reached.
@@ -55,10 +63,26 @@ impl Config {
             "REMOTE",
             "the upstream host:port, e.g. localhost:9000",
         )?;
+        let buffer_bytes = match lookup("PROXY_BUFFER_BYTES") {
+            Some(value) if !value.trim().is_empty() => parse_buffer_bytes(value.trim())?,
+            _ => crate::relay::BUFFER_SIZE,
+        };
         Ok(Config {
             local: parse_local(&local)?,
             remote: parse_remote(&remote)?,
+            buffer_bytes,
         })
+    }
+}
+
+pub fn parse_buffer_bytes(value: &str) -> Result<usize, ConfigError> {
+    match value.parse::<usize>() {
+        Ok(n) if BUFFER_BYTES_RANGE.contains(&n) => Ok(n),
+        _ => Err(ConfigError(format!(
+            "PROXY_BUFFER_BYTES={value:?} is not a byte count from {} to {}",
+            BUFFER_BYTES_RANGE.start(),
+            BUFFER_BYTES_RANGE.end()
+        ))),
     }
 }
 
@@ -132,6 +156,23 @@ mod tests {
         assert_eq!(config.remote.host, "localhost");
         assert_eq!(config.remote.port, 9000);
         assert_eq!(config.remote.to_string(), "localhost:9000");
+        assert_eq!(config.buffer_bytes, crate::relay::BUFFER_SIZE);
+    }
+
+    #[test]
+    fn buffer_size_is_optional_and_bounded() {
+        let base = [("LOCAL", "127.0.0.1:0"), ("REMOTE", "localhost:9000")];
+        let with = |value: &'static str| {
+            let mut pairs = base.to_vec();
+            pairs.push(("PROXY_BUFFER_BYTES", value));
+            Config::from_lookup(env(&pairs)).map(|c| c.buffer_bytes)
+        };
+        assert_eq!(with("262144"), Ok(262_144));
+        assert_eq!(with(" "), Ok(crate::relay::BUFFER_SIZE));
+        for bad in ["0", "100", "64k", "-1", "99999999999"] {
+            let err = with(bad).unwrap_err();
+            assert!(err.0.starts_with("PROXY_BUFFER_BYTES="), "{err}");
+        }
     }
 
     #[test]

@@ -8,7 +8,8 @@ use futures_util::future::try_join;
 
 use crate::net::{ReadHalf, WriteHalf};
 
-/// Bytes read per system call; large enough that bulk transfers are not syscall-bound.
+/// Bytes read per system call by default (`PROXY_BUFFER_BYTES` overrides it); large
+/// enough that bulk transfers are not syscall-bound.
 pub const BUFFER_SIZE: usize = 64 * 1024;
 
 /// Which leg of a relayed connection an I/O error happened on.
@@ -56,8 +57,9 @@ async fn pump(
     mut to: impl WriteHalf,
     counter: &Cell<u64>,
     (read_leg, write_leg): (Leg, Leg),
+    buffer_bytes: usize,
 ) -> Result<(), RelayError> {
-    let mut buf = vec![0u8; BUFFER_SIZE];
+    let mut buf = vec![0u8; buffer_bytes.max(1)];
     loop {
         let n = from.read(&mut buf).await.map_err(|source| RelayError {
             leg: read_leg,
@@ -94,6 +96,22 @@ where
     UR: ReadHalf,
     UW: WriteHalf,
 {
+    relay_with_buffer(client, upstream, transfer, BUFFER_SIZE).await
+}
+
+/// [`relay`] with `buffer_bytes` read per call in each direction.
+pub async fn relay_with_buffer<CR, CW, UR, UW>(
+    client: (CR, CW),
+    upstream: (UR, UW),
+    transfer: &Transfer,
+    buffer_bytes: usize,
+) -> Result<(), RelayError>
+where
+    CR: ReadHalf,
+    CW: WriteHalf,
+    UR: ReadHalf,
+    UW: WriteHalf,
+{
     let (client_read, client_write) = client;
     let (upstream_read, upstream_write) = upstream;
     let outbound = pump(
@@ -101,12 +119,14 @@ where
         upstream_write,
         &transfer.client_to_upstream,
         (Leg::ClientRead, Leg::UpstreamWrite),
+        buffer_bytes,
     );
     let inbound = pump(
         upstream_read,
         client_write,
         &transfer.upstream_to_client,
         (Leg::UpstreamRead, Leg::ClientWrite),
+        buffer_bytes,
     );
     try_join(outbound, inbound).await.map(|_| ())
 }

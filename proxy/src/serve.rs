@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::config::{Config, Remote};
 use crate::net::{Connection, SocketLayer};
-use crate::relay::{relay, Transfer};
+use crate::relay::{relay_with_buffer, Transfer};
 use crate::EXIT_CONFIG;
 
 /// Runs the proxy until the process is stopped; returns an exit status only on a
@@ -29,8 +29,12 @@ pub async fn serve<L: SocketLayer>(config: Config) -> i32 {
         bound
     };
     // Harnesses read the bound address from this line (LOCAL may ask for port 0).
-    println!("listening on {bound}, relaying to {}", config.remote);
+    println!(
+        "listening on {bound}, relaying to {}, buffer {} bytes",
+        config.remote, config.buffer_bytes
+    );
     let remote = Rc::new(config.remote);
+    let buffer_bytes = config.buffer_bytes;
     let next_id = Cell::new(1u64);
     let mut failed_accepts = 0u32;
     loop {
@@ -38,7 +42,7 @@ pub async fn serve<L: SocketLayer>(config: Config) -> i32 {
             Ok(client) => {
                 failed_accepts = 0;
                 let id = next_id.replace(next_id.get() + 1);
-                L::spawn(handle::<L>(id, client, Rc::clone(&remote)));
+                L::spawn(handle::<L>(id, client, Rc::clone(&remote), buffer_bytes));
             }
             Err(e) => {
                 eprintln!("accept failed: {e}");
@@ -54,6 +58,7 @@ async fn handle<L: SocketLayer>(
     id: u64,
     client: Connection<L::Read, L::Write>,
     remote: Rc<Remote>,
+    buffer_bytes: usize,
 ) {
     let upstream = match L::connect(&remote).await {
         Ok(upstream) => upstream,
@@ -67,10 +72,11 @@ async fn handle<L: SocketLayer>(
         client.local, client.peer, upstream.local, upstream.peer
     );
     let transfer = Transfer::default();
-    let outcome = relay(
+    let outcome = relay_with_buffer(
         (client.read, client.write),
         (upstream.read, upstream.write),
         &transfer,
+        buffer_bytes,
     )
     .await;
     let counts = format!(
