@@ -14,6 +14,10 @@ const GUESTS: &[(&str, &str, &[&str])] = &[
     ("proxy-wasip2", "wasm32-wasip2", &[]),
 ];
 
+/// Capability probes (name = package, built for wasm32-wasip1), each a tiny program
+/// that tells whether a runtime offers one thing (see harness/src/capabilities.rs).
+const PROBES: &[(&str, &str)] = &[("preopened-echo", "preopened-echo")];
+
 fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let workspace = manifest
@@ -37,17 +41,38 @@ fn main() {
         println!("cargo:rerun-if-changed={}", file.display());
     }
     for (name, target, features) in GUESTS {
-        let wasm = build_guest(
+        let wasm = build_wasm(
             &workspace,
             &guest_target,
             &toolchain,
             name,
+            "proxy",
             target,
             features,
         );
         let var = format!("GUEST_{}", name.replace('-', "_").to_uppercase());
         println!("cargo:rustc-env={var}={}", wasm.display());
     }
+    for (name, package) in PROBES {
+        println!(
+            "cargo:rerun-if-changed={}",
+            manifest.join("probes").join(package).display()
+        );
+        let wasm = build_wasm(
+            &workspace,
+            &guest_target,
+            &toolchain,
+            name,
+            package,
+            "wasm32-wasip1",
+            &[],
+        );
+        let var = format!("PROBE_{}", name.replace('-', "_").to_uppercase());
+        println!("cargo:rustc-env={var}={}", wasm.display());
+    }
+    // The same proxy built for this machine: `harness bench`'s native baseline.
+    let native = build_native_proxy(&workspace, &guest_target);
+    println!("cargo:rustc-env=NATIVE_PROXY={}", native.display());
 }
 
 /// Which Rust builds the guests: rustup's targets, or the Debian fallback that
@@ -116,11 +141,12 @@ fn parse_env_file(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn build_guest(
+fn build_wasm(
     workspace: &Path,
     guest_target: &Path,
     toolchain: &GuestToolchain,
     name: &str,
+    package: &str,
     target: &str,
     features: &[&str],
 ) -> PathBuf {
@@ -209,7 +235,10 @@ fn build_guest(
         };
         fail(name, &format!("cargo build --target {target} failed{hint}"));
     }
-    let built = guest_target.join(target).join("release/proxy.wasm");
+    let built = guest_target
+        .join(target)
+        .join("release")
+        .join(format!("{package}.wasm"));
     // Several guests share a target triple; each gets its own stable file name.
     let named = guest_target.join(format!("{name}.wasm"));
     if let Err(e) = fs::copy(&built, &named) {
@@ -221,4 +250,50 @@ fn build_guest(
 fn fail(guest: &str, why: &str) -> ! {
     eprintln!("error: building guest {guest}: {why}");
     exit(1);
+}
+
+/// The proxy for the machine the harness runs on, in release, as `target/guests/proxy-native`.
+/// The outer cargo and rustc build it (never the wasm fallback toolchain's settings).
+fn build_native_proxy(workspace: &Path, guest_target: &Path) -> PathBuf {
+    let name = "proxy-native";
+    let target = env::var("TARGET").expect("set by cargo");
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(&cargo);
+    command
+        .current_dir(workspace)
+        .args(["build", "--release", "--locked", "-p", "proxy", "--target"])
+        .arg(&target)
+        .arg("--target-dir")
+        .arg(guest_target);
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_MAKEFLAGS",
+        "MAKEFLAGS",
+        "MFLAGS",
+    ] {
+        command.env_remove(var);
+    }
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(e) => fail(name, &format!("cannot run {cargo}: {e}")),
+    };
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        for line in &lines[lines.len().saturating_sub(40)..] {
+            eprintln!("{line}");
+        }
+        fail(name, &format!("cargo build --target {target} failed"));
+    }
+    let built = guest_target.join(&target).join("release/proxy");
+    let named = guest_target.join(name);
+    if let Err(e) = fs::copy(&built, &named) {
+        fail(name, &format!("cannot copy {}: {e}", built.display()));
+    }
+    named
 }

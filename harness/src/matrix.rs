@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::capabilities;
 use crate::guest::Guest;
 use crate::imports;
 use crate::model::{
@@ -59,6 +60,7 @@ fn run_runtime(plan: &MatrixPlan, choice: &RuntimeChoice, progress: &Progress) -
             binary: Some(installed.binary.display().to_string()),
             installed: true,
             granted: adapter.granted(),
+            capabilities: capabilities::probe_all(&installed),
             guests: plan
                 .guests
                 .iter()
@@ -73,6 +75,7 @@ fn run_runtime(plan: &MatrixPlan, choice: &RuntimeChoice, progress: &Progress) -
                 binary: None,
                 installed: false,
                 granted: adapter.granted(),
+                capabilities: Vec::new(),
                 guests: plan
                     .guests
                     .iter()

@@ -169,7 +169,20 @@ pub struct RuntimeReport {
     pub installed: bool,
     /// What the adapter grants a guest (network, env; never preopened directories).
     pub granted: Vec<String>,
+    /// Runtime features probed on their own (e.g. a pre-opened listener for wasip1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<Capability>,
     pub guests: Vec<GuestRun>,
+}
+
+/// Whether a runtime offers one feature, found by running a probe guest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capability {
+    /// Stable name, e.g. `wasip1-preopened-listener`.
+    pub name: String,
+    pub supported: bool,
+    /// What the probe saw (the runtime's own words when unsupported).
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -43,6 +43,17 @@ pub trait RuntimeAdapter: Sync {
         env: &[(&str, &str)],
     ) -> Command;
 
+    /// A command that runs a wasip1 `guest` with a listening socket on `addr` pre-opened
+    /// as fd 3, if this runtime (version) has such an option; `None` if it has none.
+    fn preopened_listener_command(
+        &self,
+        _binary: &Path,
+        _guest: &Path,
+        _addr: std::net::SocketAddr,
+    ) -> Option<Command> {
+        None
+    }
+
     /// What `command` grants the guest, for the report (least privilege is checked here).
     fn granted(&self) -> Vec<String>;
 

@@ -66,6 +66,23 @@ impl RuntimeAdapter for Wasmtime {
         command
     }
 
+    fn preopened_listener_command(
+        &self,
+        binary: &Path,
+        guest: &Path,
+        addr: std::net::SocketAddr,
+    ) -> Option<Command> {
+        // The legacy preview-1 host (preview2=n) pre-opens `tcplisten` as fd 3; wasmtime
+        // 47 removed both. The command is offered to every version: the probe's result
+        // is what tells them apart.
+        let mut command = runtime_command(binary);
+        command
+            .args(["run", "-S", "preview2=n", "-S"])
+            .arg(format!("tcplisten={addr}"))
+            .arg(guest);
+        Some(command)
+    }
+
     fn granted(&self) -> Vec<String> {
         vec![
             "env: LOCAL, REMOTE".into(),
