@@ -35,6 +35,17 @@ pub enum Command {
     Diff(DiffArgs),
     /// Merges JSON reports (e.g. one per runtime version) into one report.
     Merge(MergeArgs),
+    /// Renders support over versions from a directory of reports (tests/history).
+    History(HistoryArgs),
+}
+
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// Directory with one JSON report per runtime version.
+    pub dir: PathBuf,
+    /// Also writes the Markdown here.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod diff;
 pub mod expectations;
 pub mod guest;
+pub mod history;
 pub mod imports;
 pub mod matrix;
 pub mod model;

@@ -5,11 +5,12 @@ use anyhow::Context;
 use clap::Parser;
 
 use harness::cli::{
-    select_scenarios, Cli, Command, DiffArgs, ImportsArgs, MatrixArgs, MergeArgs, RuntimeArgs,
+    select_scenarios, Cli, Command, DiffArgs, HistoryArgs, ImportsArgs, MatrixArgs, MergeArgs,
+    RuntimeArgs,
 };
 use harness::matrix::{self, MatrixPlan};
 use harness::report::{html, json, markdown};
-use harness::{diff, expectations, guest, imports, runtime};
+use harness::{diff, expectations, guest, history, imports, runtime};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
         Command::Runtimes(args) => runtimes_command(args),
         Command::Diff(args) => diff_command(args),
         Command::Merge(args) => merge_command(args),
+        Command::History(args) => history_command(args),
     };
     match result {
         Ok(code) => code,
@@ -200,6 +202,16 @@ fn merge_command(args: MergeArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(path) = &args.html {
         std::fs::write(path, html::render(&merged))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn history_command(args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    let rendered = history::render(&history::load(&args.dir)?);
+    println!("{rendered}");
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &rendered)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
