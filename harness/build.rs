@@ -12,6 +12,7 @@ use std::process::{exit, Command};
 const GUESTS: &[(&str, &str, &[&str])] = &[
     ("proxy-wasmedge", "wasm32-wasip1", &[]),
     ("proxy-wasip2", "wasm32-wasip2", &[]),
+    ("proxy-wasix", "wasm32-wasip1", &["wasix"]),
 ];
 
 /// Capability probes (name = package, built for wasm32-wasip1), each a tiny program

@@ -30,6 +30,11 @@ const BUILT: &[(&str, &str, &str)] = &[
         "wasi:sockets (WASI 0.2 component, wasm32-wasip2)",
         env!("GUEST_PROXY_WASIP2"),
     ),
+    (
+        "proxy-wasix",
+        "WASIX wasix_32v1 (wasm32-wasip1)",
+        env!("GUEST_PROXY_WASIX"),
+    ),
 ];
 
 /// The guests this harness build carries.
