@@ -272,6 +272,7 @@ fn build_native_proxy(workspace: &Path, guest_target: &Path) -> PathBuf {
         "CARGO_TARGET_DIR",
         "CARGO_BUILD_TARGET",
         "RUSTC_WORKSPACE_WRAPPER",
+        "RUSTC_WRAPPER",
         "CARGO_PRIMARY_PACKAGE",
         "CARGO_MAKEFLAGS",
         "MAKEFLAGS",
@@ -293,7 +294,9 @@ fn build_native_proxy(workspace: &Path, guest_target: &Path) -> PathBuf {
     }
     let built = guest_target.join(&target).join("release/proxy");
     let named = guest_target.join(name);
-    if let Err(e) = fs::copy(&built, &named) {
+    // Copy, then rename over: a bench may be running the previous binary right now.
+    let partial = guest_target.join(format!("{name}.partial"));
+    if let Err(e) = fs::copy(&built, &partial).and_then(|_| fs::rename(&partial, &named)) {
         fail(name, &format!("cannot copy {}: {e}", built.display()));
     }
     named
