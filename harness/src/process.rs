@@ -29,6 +29,8 @@ impl From<ExitStatus> for Exit {
 #[derive(Default)]
 struct Captured {
     text: Mutex<String>,
+    /// Set when the pipe reached end of file: everything written has been read.
+    closed: Mutex<bool>,
     changed: Condvar,
 }
 
@@ -45,7 +47,18 @@ impl Captured {
                 line.clear();
                 self.changed.notify_all();
             }
+            *self.closed.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            self.changed.notify_all();
         });
+    }
+
+    /// Waits (bounded) until the pipe is drained to its end, so that output written
+    /// just before an exit is not lost to a slow drain thread on a loaded machine.
+    fn wait_closed(&self, timeout: Duration) {
+        let closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self
+            .changed
+            .wait_timeout_while(closed, timeout, |closed| !*closed);
     }
 
     fn snapshot(&self) -> String {
@@ -144,8 +157,7 @@ impl ChildGuard {
                     .wait_timeout(text, Duration::from_millis(10));
             }
             if let Some(exit) = self.try_exit() {
-                // Let the drain threads take the last words the process wrote.
-                thread::sleep(Duration::from_millis(50));
+                self.drain_after_exit();
                 if let Some(found) = self.stdout().lines().find_map(&find) {
                     return StdoutWait::Found(found);
                 }
@@ -155,6 +167,13 @@ impl ChildGuard {
                 return StdoutWait::TimedOut;
             }
         }
+    }
+
+    /// After an exit: waits (up to 2 s; a helper the process left behind may keep a
+    /// pipe open) until both pipes are drained.
+    pub fn drain_after_exit(&self) {
+        self.stdout.wait_closed(Duration::from_secs(2));
+        self.stderr.wait_closed(Duration::from_secs(2));
     }
 
     /// Kills the whole process group and reaps the child; returns how it ended
@@ -205,8 +224,7 @@ pub fn run_with_timeout(
     let Some(exit) = guard.wait_timeout(timeout) else {
         return Ok(None);
     };
-    // The pipes close with the process; give the drain threads a moment to finish.
-    thread::sleep(Duration::from_millis(20));
+    guard.drain_after_exit();
     Ok(Some((exit, guard.stdout(), guard.stderr())))
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::model::Outcome;
 use crate::process::{run_with_timeout, Exit};
 
+pub mod jco;
 pub mod wasmedge;
 pub mod wasmer;
 pub mod wasmtime;
@@ -62,8 +63,12 @@ pub trait RuntimeAdapter: Sync {
     fn classify(&self, exit: Exit, output: &str) -> Outcome;
 }
 
-pub static ALL: &[&dyn RuntimeAdapter] =
-    &[&wasmedge::WasmEdge, &wasmtime::Wasmtime, &wasmer::Wasmer];
+pub static ALL: &[&dyn RuntimeAdapter] = &[
+    &wasmedge::WasmEdge,
+    &wasmtime::Wasmtime,
+    &wasmer::Wasmer,
+    &jco::Jco,
+];
 
 pub fn by_name(name: &str) -> Option<&'static dyn RuntimeAdapter> {
     ALL.iter().copied().find(|adapter| adapter.name() == name)
