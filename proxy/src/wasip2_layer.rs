@@ -53,19 +53,19 @@ pub struct Wasip2Write {
 
 impl ReadHalf for Wasip2Read {
     async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.input.read(buf).await
+        self.input.read(buf).await.map_err(stream_error)
     }
 }
 
 impl WriteHalf for Wasip2Write {
     async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.output.write_all(buf).await
+        self.output.write_all(buf).await.map_err(stream_error)
     }
 
     async fn shutdown(&mut self) -> io::Result<()> {
         // Writes are queued in the host; shutting down before they are flushed can
         // cut off the tail of the stream.
-        self.output.flush().await?;
+        self.output.flush().await.map_err(stream_error)?;
         self.socket.shutdown(ShutdownType::Send).map_err(to_io)
     }
 }
@@ -232,6 +232,23 @@ fn from_wasi(addr: IpSocketAddress) -> SocketAddr {
             ))
         }
     }
+}
+
+/// A failed stream operation as wstd reports it: the host's debug string of the error,
+/// e.g. `connection-reset (error 15)`, which wasmtime follows with a multi-line stack
+/// backtrace when RUST_BACKTRACE is set. Keeps the first line, and a kind for it.
+fn stream_error(e: io::Error) -> io::Error {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    let kind = match first.split([' ', ':']).next().unwrap_or_default() {
+        "connection-reset" => io::ErrorKind::ConnectionReset,
+        "connection-aborted" => io::ErrorKind::ConnectionAborted,
+        "connection-refused" => io::ErrorKind::ConnectionRefused,
+        "timeout" => io::ErrorKind::TimedOut,
+        "invalid-state" => io::ErrorKind::NotConnected,
+        _ => e.kind(),
+    };
+    io::Error::new(kind, first.to_string())
 }
 
 /// wasi:sockets error codes as the io::ErrorKind a POSIX program would have seen.
