@@ -229,72 +229,117 @@ struct PollOneoff;
 
 const TIMER: u64 = u64::MAX;
 
+/// Wasmer's default cap on subscriptions per `poll_oneoff` (more fail with E2BIG).
+const MAX_SUBSCRIPTIONS: usize = 1024;
+
+/// Wasmer reads a relative clock timeout of 1 ns as "do not block" (and 0 as "never").
+const DONT_BLOCK: u64 = 1;
+/// How long to nap when the interests exceed one poll and none of them is ready.
+const NAP: u64 = 1_000_000;
+
 fn now() -> u64 {
     // SAFETY: plain host call; the time is returned by value.
     unsafe { wasi::clock_time_get(wasi::CLOCKID_MONOTONIC, 1) }.unwrap_or(0)
+}
+
+fn fd_subscription(userdata: usize, fd: u32, direction: Direction) -> wasi::Subscription {
+    wasi::Subscription {
+        userdata: userdata as u64,
+        u: wasi::SubscriptionU {
+            tag: match direction {
+                Direction::Read => wasi::EVENTTYPE_FD_READ.raw(),
+                Direction::Write => wasi::EVENTTYPE_FD_WRITE.raw(),
+            },
+            u: wasi::SubscriptionUU {
+                fd_read: wasi::SubscriptionFdReadwrite {
+                    file_descriptor: fd,
+                },
+            },
+        },
+    }
+}
+
+fn clock_subscription(timeout: u64) -> wasi::Subscription {
+    wasi::Subscription {
+        userdata: TIMER,
+        u: wasi::SubscriptionU {
+            tag: wasi::EVENTTYPE_CLOCK.raw(),
+            u: wasi::SubscriptionUU {
+                clock: wasi::SubscriptionClock {
+                    id: wasi::CLOCKID_MONOTONIC,
+                    timeout,
+                    precision: 0,
+                    flags: 0,
+                },
+            },
+        },
+    }
+}
+
+/// One `poll_oneoff`; returns the userdata of the fd subscriptions that fired.
+fn poll(subscriptions: &[wasi::Subscription]) -> io::Result<Vec<u64>> {
+    let mut events: Vec<wasi::Event> = Vec::with_capacity(subscriptions.len());
+    // SAFETY: `events` has room for one event per subscription, as poll_oneoff
+    // requires; only the `n` it reports are then treated as initialised.
+    unsafe {
+        let n = wasi::poll_oneoff(
+            subscriptions.as_ptr(),
+            events.as_mut_ptr(),
+            subscriptions.len(),
+        )
+        .map_err(wasi_error)?;
+        events.set_len(n.min(subscriptions.len()));
+    }
+    // An event with an error counts too: the woken task's retried call reports it.
+    Ok(events
+        .iter()
+        .map(|e| e.userdata)
+        .filter(|&u| u != TIMER)
+        .collect())
 }
 
 impl Park for PollOneoff {
     fn park(&self) -> io::Result<()> {
         let interests = interests();
         let waiting = interests.snapshot();
-        let mut subscriptions: Vec<wasi::Subscription> = waiting
+        let subscriptions: Vec<wasi::Subscription> = waiting
             .iter()
             .enumerate()
-            .map(|(i, &(fd, direction))| wasi::Subscription {
-                userdata: i as u64,
-                u: wasi::SubscriptionU {
-                    tag: match direction {
-                        Direction::Read => wasi::EVENTTYPE_FD_READ.raw(),
-                        Direction::Write => wasi::EVENTTYPE_FD_WRITE.raw(),
-                    },
-                    u: wasi::SubscriptionUU {
-                        fd_read: wasi::SubscriptionFdReadwrite {
-                            file_descriptor: fd,
-                        },
-                    },
-                },
-            })
+            .map(|(i, &(fd, direction))| fd_subscription(i, fd, direction))
             .collect();
-        if let Some(deadline) = interests.next_deadline() {
-            // Wasmer reads a relative timeout of 0 as "forever" and 1 as "don't block":
-            // wait at least a millisecond.
-            let timeout = deadline.saturating_sub(now()).max(1_000_000);
-            subscriptions.push(wasi::Subscription {
-                userdata: TIMER,
-                u: wasi::SubscriptionU {
-                    tag: wasi::EVENTTYPE_CLOCK.raw(),
-                    u: wasi::SubscriptionUU {
-                        clock: wasi::SubscriptionClock {
-                            id: wasi::CLOCKID_MONOTONIC,
-                            timeout,
-                            precision: 0,
-                            flags: 0,
-                        },
-                    },
-                },
-            });
-        }
-        if subscriptions.is_empty() {
-            return Err(io::Error::other("every task waits, but on nothing"));
-        }
-        let mut events: Vec<wasi::Event> = Vec::with_capacity(subscriptions.len());
-        // SAFETY: `events` has room for one event per subscription, as poll_oneoff
-        // requires; only the `n` it reports are then treated as initialised.
-        unsafe {
-            let n = wasi::poll_oneoff(
-                subscriptions.as_ptr(),
-                events.as_mut_ptr(),
-                subscriptions.len(),
-            )
-            .map_err(wasi_error)?;
-            events.set_len(n.min(subscriptions.len()));
-        }
-        for event in &events {
-            // An event with an error wakes its task too: its retried call reports it.
-            if let Some(&(fd, direction)) = usize::try_from(event.userdata)
-                .ok()
-                .and_then(|i| waiting.get(i))
+        // Wait at least a millisecond for a timer: see DONT_BLOCK.
+        let timer = interests
+            .next_deadline()
+            .map(|deadline| deadline.saturating_sub(now()).max(NAP));
+        let fired = if subscriptions.len() < MAX_SUBSCRIPTIONS {
+            let mut all = subscriptions;
+            all.extend(timer.map(clock_subscription));
+            if all.is_empty() {
+                return Err(io::Error::other("every task waits, but on nothing"));
+            }
+            poll(&all)?
+        } else {
+            // Too many for one call: sweep them in chunks without blocking; if none is
+            // ready, nap on the first chunk. Only this many idle connections pay the
+            // millisecond of latency.
+            let chunks: Vec<&[wasi::Subscription]> =
+                subscriptions.chunks(MAX_SUBSCRIPTIONS - 1).collect();
+            let mut fired = Vec::new();
+            for chunk in &chunks {
+                let mut sweep = chunk.to_vec();
+                sweep.push(clock_subscription(DONT_BLOCK));
+                fired.extend(poll(&sweep)?);
+            }
+            if fired.is_empty() {
+                let mut nap = chunks[0].to_vec();
+                nap.push(clock_subscription(timer.unwrap_or(NAP).min(NAP)));
+                fired = poll(&nap)?;
+            }
+            fired
+        };
+        for userdata in fired {
+            if let Some(&(fd, direction)) =
+                usize::try_from(userdata).ok().and_then(|i| waiting.get(i))
             {
                 interests.fire(fd, direction);
             }
