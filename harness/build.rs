@@ -159,7 +159,7 @@ fn build_wasm(
             "--release",
             "--locked",
             "-p",
-            "proxy",
+            package,
             "--target",
             target,
         ])
