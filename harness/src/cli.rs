@@ -37,6 +37,9 @@ pub enum Command {
     Merge(MergeArgs),
     /// Renders support over versions from a directory of reports (tests/history).
     History(HistoryArgs),
+    /// Measures throughput, latency, connection rate, 1000 held connections and startup
+    /// through the proxy under each runtime, against direct, socat and the native build.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Args)]

@@ -1,6 +1,7 @@
 //! Runs one proxy wasm under every WebAssembly runtime, pushes real traffic through it,
 //! and records per runtime what happened.
 
+pub mod bench;
 pub mod capabilities;
 pub mod cli;
 pub mod diff;

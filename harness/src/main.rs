@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff_command(args),
         Command::Merge(args) => merge_command(args),
         Command::History(args) => history_command(args),
+        Command::Bench(args) => harness::bench::command(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,110 @@
+//! `harness bench`: how fast the proxy is under each runtime that relays it, against
+//! the baselines measured in the same run (no proxy, socat as shipped and tuned, the
+//! native build of the same proxy), and each optimisation before and after.
+//!
+//! traffic.rs drives bytes, targets.rs starts what is measured, precompile.rs makes
+//! each runtime's ahead-of-time artefact, runner.rs runs it all, goals.rs judges the
+//! issue's goals, render.rs and svg.rs show the result; model.rs is the JSON.
+
+pub mod goals;
+pub mod model;
+pub mod precompile;
+pub mod render;
+pub mod runner;
+pub mod stats;
+pub mod svg;
+pub mod targets;
+pub mod traffic;
+
+pub use runner::{run, BenchOptions};
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::cli::RuntimeArgs;
+use crate::guest;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
+    /// A wasm file to bench instead of the built-in guests. Repeatable.
+    #[arg(long = "guest", value_name = "FILE")]
+    pub guests: Vec<PathBuf>,
+    /// CI-sized: every measurement, but short and small (proves the bench runs end to
+    /// end in well under two minutes; the numbers are rough).
+    #[arg(long)]
+    pub quick: bool,
+    /// Writes the results as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Writes the Markdown tables here (they are also printed).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Writes the chart (SVG) here.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Relay buffer sizes (PROXY_BUFFER_BYTES) to compare with the default. Repeatable;
+    /// default 16384, 262144, 1048576 (quick: 262144).
+    #[arg(long = "buffer", value_name = "BYTES")]
+    pub buffers: Vec<usize>,
+    /// Renders an earlier run's JSON instead of measuring.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "json"])]
+    pub render: Option<PathBuf>,
+    /// Seconds a target may take to start listening.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub startup_timeout: u64,
+}
+
+/// `harness bench`: measures (or re-renders), prints the Markdown, writes the files.
+pub fn command(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let report = match &args.render {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a bench report", path.display()))?
+        }
+        None => {
+            let guests = if args.guests.is_empty() {
+                guest::built_in()?
+            } else {
+                args.guests
+                    .iter()
+                    .map(|path| guest::from_file(path))
+                    .collect::<anyhow::Result<_>>()?
+            };
+            let buffer_sizes = match (args.buffers.is_empty(), args.quick) {
+                (false, _) => args.buffers.clone(),
+                (true, true) => vec![256 * 1024],
+                (true, false) => vec![16 * 1024, 256 * 1024, 1024 * 1024],
+            };
+            run(&BenchOptions {
+                quick: args.quick,
+                runtimes: args.runtimes.choices()?,
+                guests,
+                startup_timeout: Duration::from_secs(args.startup_timeout),
+                buffer_sizes,
+            })?
+        }
+    };
+    let markdown = render::render(&report);
+    println!("{markdown}");
+    let write = |path: &PathBuf, text: &str| {
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    if let Some(path) = &args.json {
+        write(path, &serde_json::to_string_pretty(&report)?)?;
+    }
+    if let Some(path) = &args.markdown {
+        write(path, &markdown)?;
+    }
+    if let Some(path) = &args.svg {
+        write(path, &svg::render(&report))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
