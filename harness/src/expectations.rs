@@ -250,7 +250,9 @@ pub fn parse(
     known_scenarios: Option<&[&str]>,
 ) -> anyhow::Result<RuntimeExpectations> {
     let at = |span: Option<std::ops::Range<usize>>, message: &str| {
-        let message = message.trim().replace('\n', " ");
+        // Names from the file (quoted TOML keys) may hold any control character; a
+        // stray \r would overwrite the line on a terminal.
+        let message = message.trim().replace(char::is_control, " ");
         match span {
             Some(span) => {
                 let line = text[..span.start.min(text.len())].matches('\n').count() + 1;

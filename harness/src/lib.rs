@@ -6,6 +6,7 @@ pub mod capabilities;
 pub mod cli;
 pub mod diff;
 pub mod expectations;
+pub mod fuzzing;
 pub mod guest;
 pub mod history;
 pub mod imports;
