@@ -37,9 +37,36 @@ pub enum Command {
     Merge(MergeArgs),
     /// Renders support over versions from a directory of reports (tests/history).
     History(HistoryArgs),
+    /// Injects faults (resets, early closes, upstream down, a slow reader, 1000 clients,
+    /// a kill) under every runtime; prints a Markdown summary; exits 1 if one was not survived.
+    Faults(FaultsArgs),
     /// Measures throughput, latency, connection rate, 1000 held connections and startup
     /// through the proxy under each runtime, against direct, socat and the native build.
     Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Args)]
+pub struct FaultsArgs {
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
+    /// A wasm file to test instead of the built-in guests. Repeatable.
+    #[arg(long = "guest", value_name = "FILE")]
+    pub guests: Vec<PathBuf>,
+    /// Only these faults. Repeatable; default: all.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Quick sizes: the slow reader gets 24 MiB at 12 MiB/s instead of 64 MiB at 1 MiB/s.
+    #[arg(long)]
+    pub quick: bool,
+    /// Writes the JSON fault report here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Writes the Markdown summary here (it is also printed).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Seconds a proxy may take to start listening.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub startup_timeout: u64,
 }
 
 #[derive(Args)]

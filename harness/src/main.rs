@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff_command(args),
         Command::Merge(args) => merge_command(args),
         Command::History(args) => history_command(args),
+        Command::Faults(args) => faults_command(args),
         Command::Bench(args) => harness::bench::command(args),
     };
     match result {
@@ -216,4 +217,47 @@ fn history_command(args: HistoryArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn faults_command(args: harness::cli::FaultsArgs) -> anyhow::Result<ExitCode> {
+    use harness::faults::{self, FaultPlan};
+    use harness::scenarios::faults::Sizes;
+    let runtimes = args.runtimes.choices()?;
+    let selected = faults::select(&args.faults)?;
+    let guests = if args.guests.is_empty() {
+        guest::built_in()?
+    } else {
+        args.guests
+            .iter()
+            .map(|path| guest::from_file(path))
+            .collect::<anyhow::Result<_>>()?
+    };
+    // Children inherit the limit: the thousand-client fault needs it in the proxy too.
+    harness::limits::raise_nofile_limit().context("cannot raise RLIMIT_NOFILE")?;
+    let plan = FaultPlan {
+        runtimes,
+        guests,
+        faults: selected,
+        sizes: if args.quick {
+            Sizes::QUICK
+        } else {
+            Sizes::FULL
+        },
+        startup_timeout: Duration::from_secs(args.startup_timeout),
+    };
+    let report = faults::run(&plan);
+    let rendered = faults::markdown::render(&report);
+    println!("{rendered}");
+    if let Some(path) = &args.json {
+        faults::write_json(&report, path)?;
+    }
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &rendered)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(if faults::all_survived(&report) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -194,3 +194,70 @@ pub struct Report {
     pub host: String,
     pub runtimes: Vec<RuntimeReport>,
 }
+
+/// Version of the fault report (`harness faults --json`), a document of its own: the
+/// matrix [`Report`] is unchanged by it.
+pub const FAULTS_SCHEMA_VERSION: u32 = 1;
+
+/// One fault injected into a running proxy (or not: see `injected`) and what it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultResult {
+    /// Stable name, e.g. `upstream-resets`.
+    pub fault: String,
+    /// The proxy started and relayed and the fault was applied; false when the guest
+    /// could not even start (then `outcome` says why).
+    pub injected: bool,
+    /// Injected, and everything held: the hurt client saw a prompt close, the other
+    /// connections lost nothing, the proxy kept serving (or, when the fault kills it,
+    /// the crash was recorded and no process was left).
+    pub survived: bool,
+    /// How the proxy fared: `relayed` when it kept serving, `signal` when the fault
+    /// killed it, otherwise what went wrong or why it could not start.
+    pub outcome: Outcome,
+    /// What the hurt client (or, for a client reset, the upstream) saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_saw: Option<String>,
+    /// Connections the fault did not target whose every byte was checked.
+    pub unfaulted_connections: u32,
+    /// Bytes those connections sent that did not come back intact.
+    pub bytes_lost: u64,
+    /// Highest resident memory of the runtime's process group during the fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kib: Option<u64>,
+    /// Peak minus the first sample, taken once traffic was flowing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rss_growth_kib: Option<u64>,
+    pub duration_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr_excerpt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestFaults {
+    pub guest: GuestInfo,
+    pub faults: Vec<FaultResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeFaults {
+    pub runtime: String,
+    pub version: Option<String>,
+    pub binary: Option<String>,
+    pub installed: bool,
+    /// Why the runtime counts as not installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_installed: Option<String>,
+    pub guests: Vec<GuestFaults>,
+}
+
+/// What `harness faults` writes with `--json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultReport {
+    pub schema_version: u32,
+    pub harness_version: String,
+    pub generated_unix: u64,
+    pub host: String,
+    /// Run with the quick sizes (a faster slow reader) rather than the full ones.
+    pub quick: bool,
+    pub runtimes: Vec<RuntimeFaults>,
+}

@@ -12,7 +12,10 @@ use crate::process::{ChildGuard, StdoutWait};
 use crate::runtime::{excerpt, Installed};
 
 pub mod basic;
+pub mod bystanders;
 pub mod client;
+pub mod faults;
+pub mod scripted;
 pub mod upstream;
 
 pub struct Scenario {
@@ -115,6 +118,9 @@ impl RunningProxy<'_> {
     /// meanwhile, that death (trap, signal, exit) is the real story.
     pub fn failed(&mut self, detail: String) -> Outcome {
         let died = self.child.try_exit();
+        if died.is_some() {
+            self.child.drain_after_exit();
+        }
         let output = runtime_output(&self.child);
         *self.launch.last_stderr.borrow_mut() = output.clone();
         match died {
@@ -138,6 +144,21 @@ impl RunningProxy<'_> {
 
     pub fn stdout(&self) -> String {
         self.child.stdout()
+    }
+
+    /// The runtime's process id, which is also its process group's id (for memory
+    /// sampling and for faults that kill the whole group).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `timeout` for the proxy process to end (e.g. after a fault killed
+    /// it) and explains how it ended; `None` if it is still running.
+    pub fn wait_ended(&mut self, timeout: Duration) -> Option<Outcome> {
+        let exit = self.child.wait_timeout(timeout)?;
+        let output = runtime_output(&self.child);
+        *self.launch.last_stderr.borrow_mut() = output.clone();
+        Some(self.launch.installed.adapter.classify(exit, &output))
     }
 }
 
