@@ -13,10 +13,13 @@ bash ci/setup.sh --all-versions
 reports=results/versions/reports
 rm -rf results/versions
 mkdir -p "$reports"
-while read -r runtime version; do
+mapfile -t pairs < <(bash ci/versions-list.sh)
+for pair in "${pairs[@]}"; do
+  read -r runtime version <<< "$pair"
   echo "==> $runtime $version"
-  bash ci/matrix-job.sh "$runtime" "$version" "$reports"
-done < <(bash ci/versions-list.sh)
+  # stdin closed: nothing in the job may eat what the loop reads, or ask a question.
+  bash ci/matrix-job.sh "$runtime" "$version" "$reports" < /dev/null
+done
 
 bash ci/merge-reports.sh "$reports" results/versions/merged
 

@@ -96,8 +96,10 @@ impl RuntimeAdapter for Wasmer {
                 || l.contains("Validation error")
                 || l.contains("Compile error")
         }) {
+            // Drop Wasmer's tree-drawing prefix ("╰─▶ 1: ") to keep the cause.
+            let detail = line.trim().trim_start_matches(|c: char| !c.is_ascii_alphabetic());
             return Outcome::CannotLoad {
-                detail: line.trim().to_string(),
+                detail: detail.to_string(),
             };
         }
         classify_plain_exit(exit)
