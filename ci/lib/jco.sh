@@ -15,10 +15,11 @@ install_jco() {
   run_long "npm install @bytecodealliance/jco@$v" "$CACHE/logs/jco-$v.log" \
     npm install --no-audit --no-fund --prefix "$tmp" "@bytecodealliance/jco@$v" \
     || die "npm install @bytecodealliance/jco@$v failed: $(log_tail "$CACHE/logs/jco-$v.log")"
-  # The wrapper finds node_modules relative to itself, so the prefix can move.
+  # The wrapper finds node_modules relative to its real location (it is also reached
+  # through the runtimes/bin/jco symlink), so the prefix can move.
   cat > "$tmp/bin/jco" <<'WRAPPER'
 #!/bin/sh
-exec "$(dirname "$0")/../node_modules/.bin/jco" "$@"
+exec "$(dirname "$(readlink -f "$0")")/../node_modules/.bin/jco" "$@"
 WRAPPER
   chmod +x "$tmp/bin/jco"
   rm -rf "$prefix"
@@ -30,5 +31,6 @@ WRAPPER
 
 jco_ok() { # BIN VERSION
   [[ -x $1 ]] || return 1
+  grep -q 'readlink -f' "$1" || return 1 # an older wrapper that breaks behind the symlink
   [[ $(version_line "$1") == "$2" ]]
 }
