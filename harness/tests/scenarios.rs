@@ -9,17 +9,21 @@ use harness::matrix::run_scenario;
 use harness::model::Outcome;
 use harness::scenarios;
 
-fn proxy_guest() -> guest::Guest {
+fn built_in(name: &str) -> guest::Guest {
     guest::built_in()
         .expect("built-in guests load")
         .into_iter()
-        .find(|g| g.info.name == "proxy-wasmedge")
-        .expect("proxy-wasmedge is built in")
+        .find(|g| g.info.name == name)
+        .unwrap_or_else(|| panic!("{name} is built in"))
 }
 
 fn outcomes(runtime: &str) -> Option<Vec<(&'static str, Outcome, Option<String>)>> {
+    outcomes_of(runtime, "proxy-wasmedge")
+}
+
+fn outcomes_of(runtime: &str, guest: &str) -> Option<Vec<(&'static str, Outcome, Option<String>)>> {
     let installed = common::runtime_or_skip(runtime)?;
-    let guest = proxy_guest();
+    let guest = built_in(guest);
     Some(
         scenarios::all()
             .into_iter()
@@ -37,9 +41,9 @@ fn outcomes(runtime: &str) -> Option<Vec<(&'static str, Outcome, Option<String>)
     )
 }
 
-#[test]
-fn wasmedge_relays_every_scenario() {
-    let Some(results) = outcomes("wasmedge") else {
+/// A green cell of the matrix, asserted for real: every scenario relays.
+fn relays_every_scenario(runtime: &str, guest: &str) {
+    let Some(results) = outcomes_of(runtime, guest) else {
         return;
     };
     let failures: Vec<_> = results
@@ -51,9 +55,24 @@ fn wasmedge_relays_every_scenario() {
         .collect();
     assert!(
         failures.is_empty(),
-        "under WasmEdge:\n{}",
+        "{guest} under {runtime}:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn wasmtime_relays_the_wasi_sockets_guest() {
+    relays_every_scenario("wasmtime", "proxy-wasip2");
+}
+
+#[test]
+fn wasmer_relays_the_wasix_guest() {
+    relays_every_scenario("wasmer", "proxy-wasix");
+}
+
+#[test]
+fn wasmedge_relays_the_tokio_wasi_guest() {
+    relays_every_scenario("wasmedge", "proxy-wasmedge");
 }
 
 /// wasmtime and Wasmer lack WasmEdge's sock_* functions: every scenario must stop at
