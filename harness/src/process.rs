@@ -15,6 +15,15 @@ pub enum Exit {
     Signal(i32),
 }
 
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exit::Code(code) => write!(f, "exit code {code}"),
+            Exit::Signal(signal) => write!(f, "signal {signal}"),
+        }
+    }
+}
+
 impl From<ExitStatus> for Exit {
     fn from(status: ExitStatus) -> Exit {
         match (status.code(), status.signal()) {
@@ -76,13 +85,33 @@ pub struct ChildGuard {
 
 impl ChildGuard {
     /// Spawns `command` with stdin closed (a runtime that asks a question gets EOF,
-    /// never a hang) in a new process group.
+    /// never a hang) in a new process group. The child is killed when the harness
+    /// dies, even by SIGKILL; the kernel ties that to the spawning *thread*, so spawn
+    /// on a thread that lives at least as long as the guard (every caller does).
     pub fn spawn(mut command: Command) -> std::io::Result<ChildGuard> {
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        // Its own group keeps the child out of the terminal's Ctrl-C and of a CI
+        // timeout's kill, and a harness killed that way never runs this guard's drop:
+        // the kernel must end the child when the harness dies.
+        let harness = std::process::id();
+        // SAFETY: the closure runs in the forked child before exec and calls only
+        // prctl(2) and getppid(2), which are async-signal-safe; it allocates nothing.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The harness died between fork and prctl: do not run orphaned.
+                if libc::getppid() as u32 != harness {
+                    return Err(std::io::Error::other("the harness exited during the spawn"));
+                }
+                Ok(())
+            });
+        }
         let mut child = command.spawn()?;
         let stdout = Arc::new(Captured::default());
         let stderr = Arc::new(Captured::default());
