@@ -65,6 +65,8 @@ fn load(name: &str, abi: &str, path: &Path) -> anyhow::Result<Guest> {
         std::fs::read(path).with_context(|| format!("cannot read guest {}", path.display()))?;
     let kind = kind_of(&bytes)
         .with_context(|| format!("{} is not a WebAssembly binary", path.display()))?;
+    check_complete(&bytes)
+        .with_context(|| format!("{} is not a complete WebAssembly binary", path.display()))?;
     let info = GuestInfo {
         name: name.to_string(),
         abi: abi.to_string(),
@@ -80,6 +82,15 @@ fn load(name: &str, abi: &str, path: &Path) -> anyhow::Result<Guest> {
     })
 }
 
+/// Reads every section header (not the function bodies): a truncated or garbled file
+/// is refused here with its offset, instead of as `cannot-load` under every runtime.
+pub fn check_complete(bytes: &[u8]) -> anyhow::Result<()> {
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        payload?;
+    }
+    Ok(())
+}
+
 /// Module or component, from the preamble: cheap, and enough to pick how to run it.
 pub fn kind_of(bytes: &[u8]) -> anyhow::Result<BinaryKind> {
     match bytes {
@@ -88,5 +99,24 @@ pub fn kind_of(bytes: &[u8]) -> anyhow::Result<BinaryKind> {
         [0, b'a', b's', b'm', ..] => bail!("unsupported WebAssembly version"),
         _ if bytes.len() < 8 => bail!("too short ({} bytes)", bytes.len()),
         _ => bail!("no \\0asm magic"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncated_guests_are_refused_with_their_offset() {
+        for guest in built_in().unwrap() {
+            check_complete(&guest.bytes).unwrap();
+            let half = &guest.bytes[..guest.bytes.len() / 2];
+            let e = check_complete(half).unwrap_err().to_string();
+            assert!(
+                e.contains("unexpected end-of-file"),
+                "{}: {e}",
+                guest.info.name
+            );
+        }
     }
 }

@@ -157,6 +157,10 @@ fn guests_command() -> anyhow::Result<ExitCode> {
 }
 
 fn runtimes_command(args: RuntimeArgs) -> anyhow::Result<ExitCode> {
+    // Listing every known runtime, a missing one is news, not an error; one asked for
+    // by name that cannot answer is.
+    let asked = !args.runtimes.is_empty();
+    let mut broken = false;
     for choice in args.choices()? {
         match runtime::probe(choice.adapter, choice.binary) {
             Ok(installed) => println!(
@@ -165,10 +169,17 @@ fn runtimes_command(args: RuntimeArgs) -> anyhow::Result<ExitCode> {
                 installed.version,
                 installed.binary.display()
             ),
-            Err(why) => println!("{}\tnot-installed\t{why}", choice.adapter.name()),
+            Err(why) => {
+                broken = true;
+                println!("{}\tnot-installed\t{why}", choice.adapter.name());
+            }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if asked && broken {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn diff_command(args: DiffArgs) -> anyhow::Result<ExitCode> {

@@ -1,7 +1,7 @@
 //! Probe modules: one import each, run under a runtime to learn whether it provides it.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
@@ -17,6 +17,9 @@ use crate::runtime::{excerpt, BinaryKind, Installed};
 
 /// How many probes run at once (each is one short runtime process).
 pub const PROBE_THREADS: usize = 3;
+
+/// How a probe that timed out is described.
+const DID_NOT_END: &str = "the probe did not end within";
 
 /// A minimal core module that imports exactly `import` with exactly its type, exports
 /// a 1-page memory named `memory` (or the imported memory, when that is what is probed)
@@ -231,7 +234,7 @@ pub fn run_probe(
     })?;
     let Some((exit, stdout, stderr)) = ran else {
         return Ok(not_run(Support::Unknown {
-            detail: format!("the probe did not end within {} ms", timeout.as_millis()),
+            detail: format!("{DID_NOT_END} {} ms", timeout.as_millis()),
         }));
     };
     // The probe's `_start` writes nothing, so both streams hold only the runtime's own
@@ -306,8 +309,24 @@ pub fn probe_imports(
             distinct.push(import);
         }
     }
-    let runs = parallel_map(&distinct, PROBE_THREADS, |import| {
-        run_probe(installed, import, timeout).map(|run| run.support)
+    // A runtime that does not end a do-nothing probe in time will not end the next
+    // one either: after the first timeout the rest are not run, so a hanging runtime
+    // costs one timeout rather than one per import.
+    let stalled = AtomicBool::new(false);
+    let runs = parallel_map(&distinct, PROBE_THREADS, |import| -> Result<Support> {
+        if stalled.load(Ordering::SeqCst) {
+            return Ok(Support::Unknown {
+                detail: format!(
+                    "not probed: an earlier probe did not end within {} ms",
+                    timeout.as_millis()
+                ),
+            });
+        }
+        let support = run_probe(installed, import, timeout)?.support;
+        if matches!(&support, Support::Unknown { detail } if detail.starts_with(DID_NOT_END)) {
+            stalled.store(true, Ordering::SeqCst);
+        }
+        Ok(support)
     });
     let mut supports = Vec::with_capacity(distinct.len());
     for run in runs {

@@ -157,7 +157,12 @@ pub fn probe(
         .map_err(|e| broken(e.to_string()))?
         .ok_or_else(|| broken("no answer within 20 s".into()))?;
     if exit != Exit::Code(0) {
-        return Err(broken(format!("{exit:?}: {}", stderr.trim())));
+        // One line: the report and `harness runtimes` print this in a table row.
+        let said = excerpt(&format!("{stderr}{stdout}"), 1);
+        return Err(broken(match said.as_str() {
+            "" => format!("{exit}, printing nothing"),
+            _ => format!("{exit}: {said}"),
+        }));
     }
     let version = adapter
         .parse_version(&stdout)
