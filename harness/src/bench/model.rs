@@ -134,6 +134,9 @@ pub struct Held {
     pub first_error: Option<String>,
     /// Whether the proxy was still running afterwards.
     pub survived: bool,
+    /// Resident memory of the target's processes while all connections were held.
+    #[serde(default)]
+    pub rss_kib: Option<u64>,
 }
 
 impl Held {

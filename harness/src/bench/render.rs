@@ -109,7 +109,10 @@ pub fn render(report: &BenchReport) -> String {
     for target in &report.targets {
         let t = Some(target);
         let held = match &target.held {
-            Some(h) if h.clean(s.held_rounds) => "ok".to_string(),
+            Some(h) if h.clean(s.held_rounds) => match h.rss_kib {
+                Some(kib) => format!("ok, {:.0} MiB", kib as f64 / 1024.0),
+                None => "ok".to_string(),
+            },
             Some(h) => format!("{} errors", h.errors.max(1)),
             None => "–".into(),
         };
@@ -191,7 +194,7 @@ pub fn render(report: &BenchReport) -> String {
     }
 
     let _ = writeln!(out, "\n## Latency, connections, startup\n");
-    let _ = writeln!(out, "| target | p50 µs | p99 µs | connections/s (errors) | held: open ms / round ms | startup ms: median (min) | AOT compile ms |");
+    let _ = writeln!(out, "| target | p50 µs | p99 µs | connections/s (errors) | held: open ms / round ms / RSS MiB | startup ms: median (min) | AOT compile ms |");
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
     for t in &report.targets {
         let target = Some(t);
@@ -199,7 +202,13 @@ pub fn render(report: &BenchReport) -> String {
             format!("{:.0} ({})", c.per_second, c.errors)
         });
         let held = t.held.as_ref().map_or("–".into(), |h| {
-            format!("{:.0} / {:.0}", h.open_ms, h.round_ms)
+            format!(
+                "{:.0} / {:.0} / {}",
+                h.open_ms,
+                h.round_ms,
+                h.rss_kib
+                    .map_or("–".into(), |kib| format!("{:.1}", kib as f64 / 1024.0))
+            )
         });
         let startup = t.startup.as_ref().map_or("–".into(), |st| match &st.error {
             Some(_) => "error".into(),
@@ -296,6 +305,13 @@ pub fn render(report: &BenchReport) -> String {
         }
         let _ = writeln!(out);
     }
+    let _ = writeln!(
+        out,
+        "Produced by `harness bench{}` (harness {}); `harness bench --render FILE.json` \
+         prints it again from the JSON.\n",
+        if report.quick { " --quick" } else { "" },
+        report.harness_version
+    );
     if !report.not_relaying.is_empty() {
         let _ = writeln!(out, "## Left out: these do not relay\n");
         for n in &report.not_relaying {

@@ -154,10 +154,20 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     add(Target::native(), Suite::Full, None);
     let mut best_compiled = Vec::new();
     for (installed, guest) in &relaying {
-        for compile in [Compile::Cold, Compile::Ahead] {
+        let runtime = installed.adapter.name();
+        let ways: &[Compile] = if precompile::has_ahead(runtime) {
+            &[Compile::Cold, Compile::Ahead]
+        } else {
+            &[Compile::Cold]
+        };
+        for &compile in ways {
             // Only WasmEdge runs different code cold (its interpreter); elsewhere a cold
-            // start compiles to the same machine code, so only its startup differs.
-            let suite = if compile == Compile::Ahead || installed.adapter.name() == "wasmedge" {
+            // start compiles to the same machine code, so only its startup differs. A
+            // runtime with no known artefact is measured fully the one way it runs.
+            let suite = if compile == Compile::Ahead
+                || runtime == "wasmedge"
+                || !precompile::has_ahead(runtime)
+            {
                 Suite::Full
             } else {
                 Suite::StartupOnly
@@ -364,7 +374,11 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         progress.start(&step);
         let held = match live.serving(&upstream, timeout) {
             Ok(addr) => {
-                let held = traffic::hold_open(addr, plan.held, plan.held_rounds, 8);
+                let running = &live.running;
+                let (held, rss_kib) =
+                    traffic::hold_open(addr, plan.held, plan.held_rounds, 8, || {
+                        running.as_ref().and_then(Running::group_rss_kib)
+                    });
                 let survived = live.running.as_mut().is_none_or(|r| r.exited().is_none());
                 Held {
                     requested: held.requested,
@@ -375,6 +389,7 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
                     round_ms: held.round_ms,
                     first_error: held.first_error,
                     survived,
+                    rss_kib,
                 }
             }
             Err(e) => Held {
@@ -386,6 +401,7 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
                 round_ms: 0.0,
                 first_error: Some(e),
                 survived: false,
+                rss_kib: None,
             },
         };
         progress.finish(

@@ -85,6 +85,7 @@ pub fn draw(title: &str, subtitle: &str, panels: &[Panel]) -> String {
         ("WasmEdge", "#e07b28"),
         ("wasmtime", "#7b4fc2"),
         ("Wasmer", "#2f9e6a"),
+        ("other runtimes", "#b0417a"),
     ] {
         let _ = writeln!(
             svg,

@@ -237,6 +237,42 @@ pub struct Running {
 }
 
 impl Running {
+    /// Resident memory of the target's whole process group (socat forks one process
+    /// per connection), in KiB; None for `direct` or when /proc cannot tell.
+    pub fn group_rss_kib(&self) -> Option<u64> {
+        let pgid = self.child.as_ref()?.id();
+        let mut total = None;
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let path = entry.path();
+            let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+                continue;
+            };
+            // Fields after the parenthesised name: state, ppid, pgrp, ...
+            let in_group = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(2)?.parse::<u32>().ok())
+                == Some(pgid);
+            if !in_group {
+                continue;
+            }
+            let rss = std::fs::read_to_string(path.join("status"))
+                .ok()
+                .and_then(|status| {
+                    status
+                        .lines()
+                        .find_map(|l| l.strip_prefix("VmRSS:"))?
+                        .split_whitespace()
+                        .next()?
+                        .parse::<u64>()
+                        .ok()
+                });
+            if let Some(kib) = rss {
+                total = Some(total.unwrap_or(0) + kib);
+            }
+        }
+        total
+    }
+
     /// None while serving; how it ended otherwise (Direct never ends).
     pub fn exited(&mut self) -> Option<String> {
         let child = self.child.as_mut()?;

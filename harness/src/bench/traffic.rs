@@ -423,7 +423,15 @@ pub struct Held {
     pub first_error: Option<String>,
 }
 
-pub fn hold_open(addr: SocketAddr, count: usize, rounds: usize, workers: usize) -> Held {
+/// `while_held` runs once every connection has echoed again, before any is closed (to
+/// sample the target's memory, say).
+pub fn hold_open<T>(
+    addr: SocketAddr,
+    count: usize,
+    rounds: usize,
+    workers: usize,
+    while_held: impl FnOnce() -> T,
+) -> (Held, T) {
     let started = Instant::now();
     let mut sockets = Vec::with_capacity(count);
     let mut first_error = None;
@@ -486,6 +494,8 @@ pub fn hold_open(addr: SocketAddr, count: usize, rounds: usize, workers: usize) 
     });
     let round_ms =
         rounds_started.elapsed().as_secs_f64() * 1e3 / rounds.saturating_sub(1).max(1) as f64;
+    let sampled = while_held();
+    drop(shares);
     for (ok, bad, first) in results {
         echoed += ok;
         errors += bad;
@@ -493,7 +503,7 @@ pub fn hold_open(addr: SocketAddr, count: usize, rounds: usize, workers: usize) 
             first_error = first;
         }
     }
-    Held {
+    let held = Held {
         requested: count,
         opened,
         echoed,
@@ -501,7 +511,8 @@ pub fn hold_open(addr: SocketAddr, count: usize, rounds: usize, workers: usize) 
         open_ms,
         round_ms,
         first_error,
-    }
+    };
+    (held, sampled)
 }
 
 fn echo_check(socket: &mut TcpStream, i: usize, round: usize) -> Result<(), String> {
@@ -562,7 +573,8 @@ mod tests {
         assert_eq!(samples.len(), 50);
         let rate = connection_rate(upstream.addr(), 2, short);
         assert!(rate.completed > 0 && rate.errors == 0, "{rate:?}");
-        let held = hold_open(upstream.addr(), 20, 3, 3);
+        let (held, sampled) = hold_open(upstream.addr(), 20, 3, 3, || 7);
+        assert_eq!(sampled, 7);
         assert_eq!(
             (held.opened, held.echoed, held.errors),
             (20, 60, 0),
