@@ -48,8 +48,8 @@ pub struct BenchArgs {
     /// Writes the chart (SVG) here.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
-    /// Relay buffer sizes (PROXY_BUFFER_BYTES) to compare with the default. Repeatable;
-    /// default 16384, 262144, 1048576 (quick: 262144).
+    /// Relay buffer sizes (PROXY_BUFFER_BYTES) to compare with the default (256 KiB).
+    /// Repeatable; default 16384, 65536, 1048576 (quick: 65536).
     #[arg(long = "buffer", value_name = "BYTES")]
     pub buffers: Vec<usize>,
     /// Renders an earlier run's JSON instead of measuring.
@@ -80,8 +80,8 @@ pub fn command(args: BenchArgs) -> anyhow::Result<ExitCode> {
             };
             let buffer_sizes = match (args.buffers.is_empty(), args.quick) {
                 (false, _) => args.buffers.clone(),
-                (true, true) => vec![256 * 1024],
-                (true, false) => vec![16 * 1024, 256 * 1024, 1024 * 1024],
+                (true, true) => vec![64 * 1024],
+                (true, false) => vec![16 * 1024, 64 * 1024, 1024 * 1024],
             };
             run(&BenchOptions {
                 quick: args.quick,
@@ -101,10 +101,50 @@ pub fn command(args: BenchArgs) -> anyhow::Result<ExitCode> {
         write(path, &serde_json::to_string_pretty(&report)?)?;
     }
     if let Some(path) = &args.markdown {
-        write(path, &markdown)?;
+        write(path, &with_chart(&markdown, path, args.svg.as_deref()))?;
     }
     if let Some(path) = &args.svg {
         write(path, &svg::render(&report))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The Markdown file shows the chart under its title when the SVG is written beside it.
+fn with_chart(
+    markdown: &str,
+    markdown_path: &std::path::Path,
+    svg: Option<&std::path::Path>,
+) -> String {
+    let Some(svg) = svg else {
+        return markdown.to_string();
+    };
+    let beside = svg.parent().map(|d| d.canonicalize().ok())
+        == markdown_path.parent().map(|d| d.canonicalize().ok());
+    let name = svg.file_name().and_then(|n| n.to_str());
+    match (beside, name, markdown.split_once('\n')) {
+        (true, Some(name), Some((title, rest))) => {
+            format!("{title}\n\n![throughput, latency, connections and startup per target]({name})\n{rest}")
+        }
+        _ => markdown.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn the_chart_goes_under_the_title_only_when_beside_the_markdown() {
+        let dir = tempfile::tempdir().unwrap();
+        let md = dir.path().join("latest.md");
+        let svg = dir.path().join("latest.svg");
+        let text = "# Title\n\nbody\n";
+        let shown = with_chart(text, &md, Some(&svg));
+        assert!(shown.starts_with("# Title\n\n![throughput"), "{shown}");
+        assert!(shown.contains("](latest.svg)\n\nbody"), "{shown}");
+        assert_eq!(with_chart(text, &md, None), text);
+        let elsewhere = Path::new("/somewhere/else/latest.svg");
+        assert_eq!(with_chart(text, &md, Some(elsewhere)), text);
+    }
 }

@@ -52,14 +52,19 @@ pub fn render(report: &BenchReport) -> String {
     );
     let _ = writeln!(
         out,
-        "{} · {} × {} · Linux {} · {} · load at start {} · socat {} · run took {:.0} s\n",
-        utc(report.generated_unix),
+        "Machine: nproc {}, CPU {}, Linux kernel {}, {}; load average at the start {}; \
+         socat {}. Run {}, took {:.0} s.\n",
         m.nproc,
         m.cpu_model,
         m.kernel,
         m.host,
-        m.load_average,
+        m.load_average
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
         m.socat_version.as_deref().unwrap_or("absent"),
+        utc(report.generated_unix),
         report.duration_s
     );
     let _ = writeln!(

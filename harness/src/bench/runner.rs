@@ -593,7 +593,7 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
 
 /// The relay buffer the proxy uses when PROXY_BUFFER_BYTES is not set (proxy/src/relay.rs).
 pub fn proxy_default_buffer() -> usize {
-    64 * 1024
+    256 * 1024
 }
 
 /// Which runtime x guest pairs relay: one echo through each, started the way the
