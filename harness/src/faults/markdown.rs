@@ -62,7 +62,8 @@ fn summary_rows(out: &mut String, runtime: &RuntimeFaults) {
                 .faults
                 .first()
                 .map_or("no fault was run".to_string(), |f| {
-                    format!("0 (did not start: {})", f.outcome.summary())
+                    // Could not start, or started but relayed nothing.
+                    format!("0 (not injected: {})", f.outcome.summary())
                 });
             let _ = writeln!(out, "| {title} | {guest} | {} | | | | |", cell(&why));
             continue;
@@ -251,7 +252,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("| wasmedge 0.14.1 | `bad` | 0 (did not start: cannot load: nope) |"),
+            text.contains("| wasmedge 0.14.1 | `bad` | 0 (not injected: cannot load: nope) |"),
             "{text}"
         );
         assert!(text.contains("| wasmer | — | not installed: wasmer: no `wasmer` found |"));
