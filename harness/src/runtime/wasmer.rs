@@ -97,7 +97,9 @@ impl RuntimeAdapter for Wasmer {
                 || l.contains("Compile error")
         }) {
             // Drop Wasmer's tree-drawing prefix ("╰─▶ 1: ") to keep the cause.
-            let detail = line.trim().trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+            let detail = line
+                .trim()
+                .trim_start_matches(|c: char| !c.is_ascii_alphabetic());
             return Outcome::CannotLoad {
                 detail: detail.to_string(),
             };
