@@ -81,7 +81,7 @@ fn quick_bench_runs_end_to_end() {
         assert_eq!(held["opened"], held["requested"], "{id}: {held}");
         assert!(t["startup"]["median_ms"].as_f64().is_some(), "{id}: {t}");
     }
-    assert_eq!(report["goals"].as_array().unwrap().len(), 4);
+    assert_eq!(report["goals"].as_array().unwrap().len(), 5);
     assert!(!report["experiments"][0]["rows"]
         .as_array()
         .unwrap()

@@ -68,24 +68,42 @@ pub fn evaluate(results: &[TargetResult], held_rounds: usize) -> Vec<Goal> {
     });
     let mut goals = Vec::new();
 
-    // 1. The best runtime at or above tuned socat, and at least 0.55x direct.
+    // 1. The best runtime at or above tuned socat, and at least 0.55x direct: two
+    //    checks, because on a machine where socat itself stays under 0.55x direct the
+    //    second says something about the machine rather than about the proxy.
     let best_rate = overall.and_then(|b| b.one_way(1));
-    let to_tuned = stats::ratio(best_rate, tuned.and_then(|t| t.one_way(1)));
+    let tuned_rate = tuned.and_then(|t| t.one_way(1));
+    let to_tuned = stats::ratio(best_rate, tuned_rate);
     let to_direct = stats::ratio(best_rate, direct.and_then(|d| d.one_way(1)));
+    let best_label = overall.map_or("no wasm target", |b| b.label.as_str());
     goals.push(Goal {
-        goal: format!(
-            "best runtime's wasm proxy >= tuned socat single-stream (and >= {DIRECT_SHARE_GOAL}x direct)"
-        ),
-        status: status(match (to_tuned, to_direct) {
-            (Some(t), Some(d)) => Some(t >= 1.0 && d >= DIRECT_SHARE_GOAL),
-            _ => None,
-        }),
+        goal: "best runtime's wasm proxy >= tuned socat (-b 131072), single stream".into(),
+        status: status(to_tuned.map(|r| r >= 1.0)),
         detail: format!(
-            "{}: {} Gbit/s = {}x socat -b 131072, {}x direct",
-            overall.map_or("no wasm target", |b| b.label.as_str()),
+            "{best_label}: {} Gbit/s = {}x socat -b 131072 ({} Gbit/s)",
             fmt(best_rate, ""),
             fmt(to_tuned, ""),
-            fmt(to_direct, "")
+            fmt(tuned_rate, "")
+        ),
+    });
+    goals.push(Goal {
+        goal: format!("best runtime's wasm proxy >= {DIRECT_SHARE_GOAL}x direct, single stream"),
+        status: status(to_direct.map(|r| r >= DIRECT_SHARE_GOAL)),
+        detail: format!(
+            "{best_label}: {}x direct; for scale, socat -b 131072 reaches {}x and the native \
+             build {}x in this run",
+            fmt(to_direct, ""),
+            fmt(
+                stats::ratio(tuned_rate, direct.and_then(|d| d.one_way(1))),
+                ""
+            ),
+            fmt(
+                stats::ratio(
+                    find(results, "native").and_then(|n| n.one_way(1)),
+                    direct.and_then(|d| d.one_way(1))
+                ),
+                ""
+            )
         ),
     });
 
@@ -181,4 +199,99 @@ fn list(values: &[(String, Option<f64>)], unit: &str) -> String {
         .map(|(runtime, v)| format!("{runtime}: {}", fmt(*v, unit)))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::model::{Held, Latency, Throughput};
+    use crate::bench::traffic::Direction;
+
+    fn target(id: &str, runtime: Option<&str>, gbit: f64, p50: f64) -> TargetResult {
+        TargetResult {
+            id: id.into(),
+            label: id.into(),
+            kind: if runtime.is_some() {
+                "wasm"
+            } else {
+                "baseline"
+            }
+            .into(),
+            runtime: runtime.map(str::to_owned),
+            runtime_version: None,
+            guest: runtime.map(|_| "g".to_owned()),
+            compile: runtime.map(|_| Compile::Ahead),
+            buffer_bytes: None,
+            compile_ms: None,
+            throughput: [Direction::Up, Direction::Down]
+                .into_iter()
+                .map(|direction| Throughput {
+                    streams: 1,
+                    direction,
+                    gbit_per_s: Some(gbit),
+                    samples_gbit_per_s: vec![gbit],
+                    error: None,
+                })
+                .collect(),
+            latency: Some(Latency {
+                rounds: 1,
+                p50_us: Some(p50),
+                p99_us: Some(p50),
+                mean_us: Some(p50),
+                error: None,
+            }),
+            connection_rate: None,
+            held: Some(Held {
+                requested: 10,
+                opened: 10,
+                echoed: 20,
+                errors: 0,
+                open_ms: 1.0,
+                round_ms: 1.0,
+                first_error: None,
+                survived: true,
+                rss_kib: None,
+            }),
+            startup: None,
+            errors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_goal_is_judged_from_ratios() {
+        let mut results = vec![
+            target("direct", None, 20.0, 4.0),
+            target("socat", None, 10.0, 14.0),
+            target("socat-tuned", None, 12.0, 14.0),
+            target("a", Some("fast"), 13.0, 12.0),
+            target("b", Some("slow"), 9.0, 20.0),
+        ];
+        let goals = evaluate(&results, 2);
+        let statuses: Vec<GoalStatus> = goals.iter().map(|g| g.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                GoalStatus::Pass,       // 13 >= 12
+                GoalStatus::Pass,       // 13 / 20 = 0.65 >= 0.55
+                GoalStatus::FallsShort, // "slow" 9 < socat 10
+                GoalStatus::FallsShort, // "slow" adds 16 us, socat 10 us
+                GoalStatus::Pass,       // every held connection echoed twice
+            ],
+            "{goals:#?}"
+        );
+        assert!(
+            goals[0].detail.starts_with("a: 13.00 Gbit/s = 1.08x"),
+            "{}",
+            goals[0].detail
+        );
+
+        // One error on one runtime's held connections fails that goal.
+        results[4].held.as_mut().unwrap().errors = 1;
+        assert_eq!(evaluate(&results, 2)[4].status, GoalStatus::FallsShort);
+        // Without any wasm target there is nothing to judge.
+        let baselines = &results[..3];
+        assert!(evaluate(baselines, 2)
+            .iter()
+            .all(|g| g.status == GoalStatus::NotMeasured));
+    }
 }

@@ -13,7 +13,7 @@ const BAR_LEFT: f64 = 370.0;
 const BAR_MAX: f64 = 520.0;
 const ROW: f64 = 22.0;
 const BAR: f64 = 15.0;
-const TITLE: f64 = 34.0;
+const TITLE: f64 = 46.0;
 const FONT: &str = "DejaVu Sans, Verdana, Arial, sans-serif";
 
 /// One bar.
@@ -167,12 +167,12 @@ fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
         let _ = writeln!(
             out,
             r##"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{bottom}" stroke="#444" stroke-width="1" stroke-dasharray="4 3"/>"##,
-            first_row - 4.0 - (i % 2) as f64 * 10.0
+            first_row - 4.0 - (i % 2) as f64 * 11.0
         );
         let _ = writeln!(
             out,
             r##"<text x="{x:.1}" y="{}" font-size="10" text-anchor="middle" fill="#444">{}</text>"##,
-            first_row - 6.0 - (i % 2) as f64 * 10.0,
+            first_row - 6.0 - (i % 2) as f64 * 11.0,
             escape(label)
         );
     }

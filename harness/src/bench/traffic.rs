@@ -68,6 +68,9 @@ impl Direction {
 
 /// A single read or write may block this long before the stream counts as failed.
 const IO_TIMEOUT: Duration = Duration::from_secs(15);
+/// The upstream's echo may wait this long for the next message: held connections sit
+/// idle while a slow target opens the other 999 (WasmEdge's interpreter needs ~20 s).
+const ECHO_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 const CHUNK: usize = 256 * 1024;
 
 /// The bench's upstream on 127.0.0.1 with an OS-picked port; stops when dropped.
@@ -148,7 +151,10 @@ fn serve(mut stream: TcpStream, received: &AtomicU64) -> io::Result<()> {
                 source(&mut stream, None)
             })
         }
-        Some(Mode::Echo) => echo(&mut stream),
+        Some(Mode::Echo) => {
+            stream.set_read_timeout(Some(ECHO_IDLE_TIMEOUT))?;
+            echo(&mut stream)
+        }
         None => Ok(()),
     }
 }
