@@ -20,6 +20,21 @@ const GUESTS: &[(&str, &str, &[&str])] = &[
 /// that tells whether a runtime offers one thing (see harness/src/capabilities.rs).
 const PROBES: &[(&str, &str)] = &[("preopened-echo", "preopened-echo")];
 
+/// The outer build's settings: they are for the host, and none must leak into a
+/// nested build.
+const OUTER_BUILD_ENV: &[&str] = &[
+    "CARGO_ENCODED_RUSTFLAGS",
+    "RUSTFLAGS",
+    "CARGO_TARGET_DIR",
+    "CARGO_BUILD_TARGET",
+    "RUSTC_WORKSPACE_WRAPPER",
+    "RUSTC_WRAPPER",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_MAKEFLAGS",
+    "MAKEFLAGS",
+    "MFLAGS",
+];
+
 fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let workspace = manifest
@@ -170,19 +185,7 @@ fn build_wasm(
     if !features.is_empty() {
         command.arg("--features").arg(features.join(","));
     }
-    // The outer build's settings are for the host; none of them must leak in.
-    for var in [
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "RUSTC_WRAPPER",
-        "CARGO_PRIMARY_PACKAGE",
-        "CARGO_MAKEFLAGS",
-        "MAKEFLAGS",
-        "MFLAGS",
-    ] {
+    for var in OUTER_BUILD_ENV {
         command.env_remove(var);
     }
     // Same bytes on every machine: no home or checkout paths inside the wasm.
@@ -268,18 +271,7 @@ fn build_native_proxy(workspace: &Path, guest_target: &Path) -> PathBuf {
         .arg(&target)
         .arg("--target-dir")
         .arg(guest_target);
-    for var in [
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "RUSTC_WRAPPER",
-        "CARGO_PRIMARY_PACKAGE",
-        "CARGO_MAKEFLAGS",
-        "MAKEFLAGS",
-        "MFLAGS",
-    ] {
+    for var in OUTER_BUILD_ENV {
         command.env_remove(var);
     }
     let output = match command.output() {

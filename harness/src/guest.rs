@@ -45,6 +45,15 @@ pub fn built_in() -> anyhow::Result<Vec<Guest>> {
         .collect()
 }
 
+/// The guests a command runs: the files the user named, else the built-in ones.
+pub fn selected(files: &[std::path::PathBuf]) -> anyhow::Result<Vec<Guest>> {
+    if files.is_empty() {
+        built_in()
+    } else {
+        files.iter().map(|path| from_file(path)).collect()
+    }
+}
+
 /// Names of the built-in guests, for CLI validation and expectations.
 pub fn built_in_names() -> Vec<&'static str> {
     BUILT.iter().map(|(name, _, _)| *name).collect()

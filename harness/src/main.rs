@@ -47,14 +47,7 @@ fn matrix_command(args: MatrixArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let guests = if args.guests.is_empty() {
-        guest::built_in()?
-    } else {
-        args.guests
-            .iter()
-            .map(|path| guest::from_file(path))
-            .collect::<anyhow::Result<_>>()?
-    };
+    let guests = guest::selected(&args.guests)?;
     let plan = MatrixPlan {
         runtimes,
         guests,
@@ -69,12 +62,10 @@ fn matrix_command(args: MatrixArgs) -> anyhow::Result<ExitCode> {
         json::write(&report, path)?;
     }
     if let Some(path) = &args.markdown {
-        std::fs::write(path, &rendered)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_file(path, &rendered)?;
     }
     if let Some(path) = &args.html {
-        std::fs::write(path, html::render(&report))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_file(path, html::render(&report))?;
     }
     let Some(expected) = expected else {
         return Ok(ExitCode::SUCCESS);
@@ -189,8 +180,7 @@ fn diff_command(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let rendered = changes.render_markdown();
     println!("{rendered}");
     if let Some(path) = &args.markdown {
-        std::fs::write(path, &rendered)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_file(path, &rendered)?;
     }
     Ok(if changes.has_regression() {
         ExitCode::from(1)
@@ -210,12 +200,10 @@ fn merge_command(args: MergeArgs) -> anyhow::Result<ExitCode> {
     println!("{rendered}");
     json::write(&merged, &args.json)?;
     if let Some(path) = &args.markdown {
-        std::fs::write(path, &rendered)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_file(path, &rendered)?;
     }
     if let Some(path) = &args.html {
-        std::fs::write(path, html::render(&merged))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_file(path, html::render(&merged))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -224,8 +212,7 @@ fn history_command(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     let rendered = history::render(&history::load(&args.dir)?);
     println!("{rendered}");
     if let Some(path) = &args.markdown {
-        std::fs::write(path, &rendered)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_file(path, &rendered)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -235,14 +222,7 @@ fn faults_command(args: harness::cli::FaultsArgs) -> anyhow::Result<ExitCode> {
     use harness::scenarios::faults::Sizes;
     let runtimes = args.runtimes.choices()?;
     let selected = faults::select(&args.faults)?;
-    let guests = if args.guests.is_empty() {
-        guest::built_in()?
-    } else {
-        args.guests
-            .iter()
-            .map(|path| guest::from_file(path))
-            .collect::<anyhow::Result<_>>()?
-    };
+    let guests = guest::selected(&args.guests)?;
     // Children inherit the limit: the thousand-client fault needs it in the proxy too.
     harness::limits::raise_nofile_limit().context("cannot raise RLIMIT_NOFILE")?;
     let plan = FaultPlan {
@@ -263,12 +243,16 @@ fn faults_command(args: harness::cli::FaultsArgs) -> anyhow::Result<ExitCode> {
         faults::write_json(&report, path)?;
     }
     if let Some(path) = &args.markdown {
-        std::fs::write(path, &rendered)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_file(path, &rendered)?;
     }
     Ok(if faults::all_survived(&report) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Writes an output file the user asked for; the error names it.
+fn write_file(path: &std::path::Path, contents: impl AsRef<[u8]>) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
 }

@@ -70,14 +70,7 @@ pub fn command(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{} is not a bench report", path.display()))?
         }
         None => {
-            let guests = if args.guests.is_empty() {
-                guest::built_in()?
-            } else {
-                args.guests
-                    .iter()
-                    .map(|path| guest::from_file(path))
-                    .collect::<anyhow::Result<_>>()?
-            };
+            let guests = guest::selected(&args.guests)?;
             let buffer_sizes = match (args.buffers.is_empty(), args.quick) {
                 (false, _) => args.buffers.clone(),
                 (true, true) => vec![64 * 1024],
