@@ -5,10 +5,10 @@
 use std::fmt::Write as _;
 
 use super::{
-    cell, duration, guest_names, guest_run, is_socket_import, runtime_title, scenario_names,
-    scenario_result, support_of, union_of_imports, CellKind,
+    cell, duration, guest_names, guest_run, runtime_title, scenario_names, scenario_result,
+    support_of, CellKind, GuestImports,
 };
-use crate::model::{GuestRun, Import, Outcome, Report, RuntimeReport, ScenarioResult, Support};
+use crate::model::{GuestRun, Outcome, Report, RuntimeReport, ScenarioResult, Support};
 
 const STYLE: &str = r#"
 :root { --pass:#1a7f37; --pass-bg:#dafbe1; --fail:#cf222e; --fail-bg:#ffebe9;
@@ -355,26 +355,18 @@ fn imports(out: &mut String, report: &Report, guests: &[&str]) {
     );
     for guest in guests {
         let _ = writeln!(out, "<h3><code>{}</code></h3>", esc(guest));
-        let probed: Vec<(&RuntimeReport, &GuestRun)> = report
-            .runtimes
-            .iter()
-            .filter_map(|rt| guest_run(rt, guest).map(|run| (rt, run)))
-            .filter(|(_, run)| !run.imports.is_empty())
-            .collect();
+        let summary = GuestImports::of(report, guest);
+        let probed = &summary.probed;
         if probed.is_empty() {
             out.push_str("<p class=\"note\">No import data.</p>\n");
             continue;
         }
-        let all = union_of_imports(probed.iter().map(|(_, run)| *run));
+        let all = &summary.all;
 
         let counts: Vec<String> = probed
             .iter()
             .map(|(rt, run)| {
-                let ok = run
-                    .imports
-                    .iter()
-                    .filter(|i| i.support == Support::Supported)
-                    .count();
+                let ok = GuestImports::supported_count(run);
                 format!(
                     "{} <b>{ok}/{}</b>",
                     esc(&runtime_title(rt)),
@@ -389,19 +381,11 @@ fn imports(out: &mut String, report: &Report, guests: &[&str]) {
             counts.join(" · ")
         );
 
-        let socket: Vec<&Import> = all
-            .iter()
-            .filter(|i| is_socket_import(i))
-            .copied()
-            .collect();
+        let socket = &summary.socket;
         if !socket.is_empty() {
             out.push_str("<ul class=\"lacks\">");
-            for (rt, run) in &probed {
-                let lacking: Vec<(&Import, &Support)> = socket
-                    .iter()
-                    .filter_map(|i| support_of(run, i).map(|s| (*i, s)))
-                    .filter(|(_, s)| **s != Support::Supported)
-                    .collect();
+            for (rt, run) in probed {
+                let lacking = summary.lacking_sockets(run);
                 let title = esc(&runtime_title(rt));
                 if lacking.is_empty() {
                     let _ = write!(
@@ -433,25 +417,17 @@ fn imports(out: &mut String, report: &Report, guests: &[&str]) {
             out.push_str("</ul>\n");
         }
 
-        let unsupported: Vec<&Import> = all
-            .iter()
-            .filter(|i| {
-                probed
-                    .iter()
-                    .any(|(_, run)| support_of(run, i).is_some_and(|s| *s != Support::Supported))
-            })
-            .copied()
-            .collect();
+        let unsupported = &summary.unsupported;
         if unsupported.is_empty() {
             out.push_str("<p class=\"note\">Every runtime provides every import.</p>\n");
             continue;
         }
         out.push_str("<table class=\"imports\">\n<thead><tr><th>import</th><th>type</th>");
-        for (rt, _) in &probed {
+        for (rt, _) in probed {
             let _ = write!(out, "<th>{}</th>", runtime_head(rt));
         }
         out.push_str("</tr></thead>\n<tbody>\n");
-        for import in unsupported {
+        for import in unsupported.iter().copied() {
             let _ = write!(
                 out,
                 "<tr><th scope=\"row\"><code>{}::{}</code></th><td><code>{}</code></td>",
@@ -459,7 +435,7 @@ fn imports(out: &mut String, report: &Report, guests: &[&str]) {
                 esc(&import.name),
                 esc(&import.ty)
             );
-            for (_, run) in &probed {
+            for (_, run) in probed {
                 match support_of(run, import) {
                     Some(Support::Supported) => out.push_str("<td class=\"pass\">supported</td>"),
                     Some(Support::Missing) => out.push_str("<td class=\"fail\">missing</td>"),

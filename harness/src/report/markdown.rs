@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    cell, duration, guest_names, guest_run, is_socket_import, runtime_title, scenario_names,
-    scenario_result, support_of, union_of_imports,
+    cell, duration, guest_names, guest_run, runtime_title, scenario_names, scenario_result,
+    support_of, GuestImports,
 };
 use crate::model::{GuestRun, Import, Outcome, Report, RuntimeReport, Support};
 
@@ -160,12 +160,8 @@ fn imports(out: &mut String, report: &Report, guests: &[&str]) {
         return;
     }
     for guest in guests {
-        let probed: Vec<(&RuntimeReport, &GuestRun)> = report
-            .runtimes
-            .iter()
-            .filter_map(|rt| guest_run(rt, guest).map(|run| (rt, run)))
-            .filter(|(_, run)| !run.imports.is_empty())
-            .collect();
+        let summary = GuestImports::of(report, guest);
+        let probed = &summary.probed;
         let abi = report
             .runtimes
             .iter()
@@ -176,15 +172,11 @@ fn imports(out: &mut String, report: &Report, guests: &[&str]) {
             let _ = writeln!(out, "{}{abi}: no import data.\n", code(guest));
             continue;
         }
-        let all = union_of_imports(probed.iter().map(|(_, run)| *run));
+        let all = &summary.all;
         let counts: Vec<String> = probed
             .iter()
             .map(|(rt, run)| {
-                let ok = run
-                    .imports
-                    .iter()
-                    .filter(|i| i.support == Support::Supported)
-                    .count();
+                let ok = GuestImports::supported_count(run);
                 format!("{} {ok}/{}", text(&runtime_title(rt)), run.imports.len())
             })
             .collect();
@@ -208,18 +200,10 @@ fn imports(out: &mut String, report: &Report, guests: &[&str]) {
             counts.join(" · ")
         );
 
-        let socket: Vec<&Import> = all
-            .iter()
-            .filter(|i| is_socket_import(i))
-            .copied()
-            .collect();
+        let socket = &summary.socket;
         if !socket.is_empty() {
-            for (rt, run) in &probed {
-                let lacking: Vec<(&Import, &Support)> = socket
-                    .iter()
-                    .filter_map(|i| support_of(run, i).map(|s| (*i, s)))
-                    .filter(|(_, s)| **s != Support::Supported)
-                    .collect();
+            for (rt, run) in probed {
+                let lacking = summary.lacking_sockets(run);
                 let title = text(&runtime_title(rt));
                 if lacking.is_empty() {
                     let _ = writeln!(
@@ -240,15 +224,7 @@ fn imports(out: &mut String, report: &Report, guests: &[&str]) {
             out.push('\n');
         }
 
-        let unsupported: Vec<&Import> = all
-            .iter()
-            .filter(|i| {
-                probed
-                    .iter()
-                    .any(|(_, run)| support_of(run, i).is_some_and(|s| *s != Support::Supported))
-            })
-            .copied()
-            .collect();
+        let unsupported = &summary.unsupported;
         if unsupported.is_empty() {
             out.push_str("Every runtime provides every import.\n\n");
             continue;
@@ -258,9 +234,9 @@ fn imports(out: &mut String, report: &Report, guests: &[&str]) {
             .map(|(rt, _)| text(&runtime_title(rt)))
             .collect();
         table_head(out, "import", &titles);
-        for import in unsupported {
+        for import in unsupported.iter().copied() {
             let mut row = vec![code(&format!("{}::{}", import.module, import.name))];
-            for (_, run) in &probed {
+            for (_, run) in probed {
                 row.push(match support_of(run, import) {
                     Some(support) => cell_text(&support_cell(support)),
                     None => "—".into(),

@@ -92,6 +92,68 @@ pub fn support_of<'a>(run: &'a GuestRun, import: &Import) -> Option<&'a Support>
         .map(|i| &i.support)
 }
 
+/// What both renderers' Imports sections say about one guest, computed once so the
+/// Markdown and the HTML cannot disagree.
+pub struct GuestImports<'a> {
+    /// Runtimes with import data for the guest, each with its run.
+    pub probed: Vec<(&'a RuntimeReport, &'a GuestRun)>,
+    /// Every import of the guest, each (module, name) once.
+    pub all: Vec<&'a Import>,
+    /// The socket imports among them.
+    pub socket: Vec<&'a Import>,
+    /// The imports at least one probed runtime does not provide.
+    pub unsupported: Vec<&'a Import>,
+}
+
+impl<'a> GuestImports<'a> {
+    pub fn of(report: &'a Report, guest: &str) -> GuestImports<'a> {
+        let probed: Vec<(&RuntimeReport, &GuestRun)> = report
+            .runtimes
+            .iter()
+            .filter_map(|rt| guest_run(rt, guest).map(|run| (rt, run)))
+            .filter(|(_, run)| !run.imports.is_empty())
+            .collect();
+        let all = union_of_imports(probed.iter().map(|(_, run)| *run));
+        let socket = all
+            .iter()
+            .copied()
+            .filter(|i| is_socket_import(i))
+            .collect();
+        let unsupported = all
+            .iter()
+            .copied()
+            .filter(|i| {
+                probed
+                    .iter()
+                    .any(|(_, run)| support_of(run, i).is_some_and(|s| *s != Support::Supported))
+            })
+            .collect();
+        GuestImports {
+            probed,
+            all,
+            socket,
+            unsupported,
+        }
+    }
+
+    /// How many of `run`'s imports its runtime provides.
+    pub fn supported_count(run: &GuestRun) -> usize {
+        run.imports
+            .iter()
+            .filter(|i| i.support == Support::Supported)
+            .count()
+    }
+
+    /// The socket imports `run`'s runtime does not provide, with how.
+    pub fn lacking_sockets(&self, run: &'a GuestRun) -> Vec<(&'a Import, &'a Support)> {
+        self.socket
+            .iter()
+            .filter_map(|i| support_of(run, i).map(|s| (*i, s)))
+            .filter(|(_, s)| **s != Support::Supported)
+            .collect()
+    }
+}
+
 /// `850 ms`, `12.4 s`.
 pub fn duration(ms: u64) -> String {
     if ms < 1000 {
