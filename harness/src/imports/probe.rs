@@ -461,8 +461,8 @@ mod tests {
         fn name(&self) -> &'static str {
             "fake"
         }
-        fn env_override(&self) -> &'static str {
-            "FAKE_RUNTIME"
+        fn env_override(&self) -> String {
+            "FAKE_RUNTIME".into()
         }
         fn binary_name(&self) -> &'static str {
             "sh"

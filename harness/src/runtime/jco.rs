@@ -4,9 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::{
-    classify_plain_exit, first_version_token, runtime_command, BinaryKind, RuntimeAdapter,
-};
+use super::{classify_plain_exit, runtime_command, BinaryKind, RuntimeAdapter};
 use crate::model::Outcome;
 use crate::process::Exit;
 
@@ -15,18 +13,6 @@ pub struct Jco;
 impl RuntimeAdapter for Jco {
     fn name(&self) -> &'static str {
         "jco"
-    }
-
-    fn env_override(&self) -> &'static str {
-        "JCO"
-    }
-
-    fn binary_name(&self) -> &'static str {
-        "jco"
-    }
-
-    fn parse_version(&self, version_output: &str) -> Option<String> {
-        first_version_token(version_output)
     }
 
     fn command(

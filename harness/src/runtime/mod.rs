@@ -26,14 +26,21 @@ pub trait RuntimeAdapter: Sync {
     /// Stable name used in reports and expectations: `wasmtime`.
     fn name(&self) -> &'static str;
 
-    /// Environment variable naming the binary to use: `WASMTIME`.
-    fn env_override(&self) -> &'static str;
+    /// Environment variable naming the binary to use: the name in capitals, `WASMTIME`.
+    fn env_override(&self) -> String {
+        self.name().to_uppercase()
+    }
 
-    /// File name looked up on PATH and in the setup prefix.
-    fn binary_name(&self) -> &'static str;
+    /// File name looked up on PATH and in the setup prefix: the name itself.
+    fn binary_name(&self) -> &'static str {
+        self.name()
+    }
 
-    /// Extracts the version from `<binary> --version` output.
-    fn parse_version(&self, version_output: &str) -> Option<String>;
+    /// Extracts the version from `<binary> --version` output (every runtime so far
+    /// prints it as the first `X.Y.Z` token).
+    fn parse_version(&self, version_output: &str) -> Option<String> {
+        first_version_token(version_output)
+    }
 
     /// The command that runs `guest` with `env` set inside it and network access.
     fn command(
@@ -124,7 +131,7 @@ pub enum NotInstalled {
     NotFound {
         runtime: &'static str,
         binary: &'static str,
-        env: &'static str,
+        env: String,
     },
     #[error("{runtime}: `{path} --version` failed: {why}")]
     Broken {

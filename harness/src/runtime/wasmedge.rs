@@ -6,9 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{
-    classify_plain_exit, first_version_token, runtime_command, BinaryKind, RuntimeAdapter,
-};
+use super::{classify_plain_exit, runtime_command, BinaryKind, RuntimeAdapter};
 use crate::model::Outcome;
 use crate::process::Exit;
 
@@ -27,18 +25,6 @@ static ERROR_LINE: LazyLock<Regex> = LazyLock::new(|| {
 impl RuntimeAdapter for WasmEdge {
     fn name(&self) -> &'static str {
         "wasmedge"
-    }
-
-    fn env_override(&self) -> &'static str {
-        "WASMEDGE"
-    }
-
-    fn binary_name(&self) -> &'static str {
-        "wasmedge"
-    }
-
-    fn parse_version(&self, version_output: &str) -> Option<String> {
-        first_version_token(version_output)
     }
 
     fn command(

@@ -6,9 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{
-    classify_plain_exit, first_version_token, runtime_command, BinaryKind, RuntimeAdapter,
-};
+use super::{classify_plain_exit, runtime_command, BinaryKind, RuntimeAdapter};
 use crate::model::Outcome;
 use crate::process::Exit;
 
@@ -28,18 +26,6 @@ static MISSING_INSTANCE: LazyLock<Regex> = LazyLock::new(|| {
 impl RuntimeAdapter for Wasmtime {
     fn name(&self) -> &'static str {
         "wasmtime"
-    }
-
-    fn env_override(&self) -> &'static str {
-        "WASMTIME"
-    }
-
-    fn binary_name(&self) -> &'static str {
-        "wasmtime"
-    }
-
-    fn parse_version(&self, version_output: &str) -> Option<String> {
-        first_version_token(version_output)
     }
 
     fn command(
