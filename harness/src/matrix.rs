@@ -1,7 +1,7 @@
 //! Runs every guest × scenario under every chosen runtime and builds the report.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use crate::capabilities;
 use crate::guest::Guest;
@@ -31,9 +31,7 @@ pub struct MatrixPlan {
 }
 
 pub fn run(plan: &MatrixPlan) -> Report {
-    let generated_unix = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let generated_unix = crate::model::unix_now();
     let cells = plan.runtimes.len() * plan.guests.len() * plan.scenarios.len();
     let progress = Progress::new(cells as u64);
     let runtimes = plan
@@ -46,7 +44,7 @@ pub fn run(plan: &MatrixPlan) -> Report {
         schema_version: SCHEMA_VERSION,
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
         generated_unix,
-        host: format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
+        host: crate::model::host(),
         runtimes,
     }
 }

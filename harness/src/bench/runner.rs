@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use super::model::*;
 use super::precompile::{self, Compile};
@@ -565,9 +565,7 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     Ok(BenchReport {
         schema_version: BENCH_SCHEMA_VERSION,
         harness_version: env!("CARGO_PKG_VERSION").into(),
-        generated_unix: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
+        generated_unix: crate::model::unix_now(),
         quick: options.quick,
         machine,
         settings: Settings {
@@ -846,7 +844,7 @@ fn machine() -> Machine {
         nproc: std::thread::available_parallelism().map_or(1, |n| n.get()),
         cpu_model,
         kernel: read("/proc/sys/kernel/osrelease").trim().to_string(),
-        host: format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
+        host: crate::model::host(),
         load_average: read("/proc/loadavg").trim().to_string(),
         socat_version: targets::socat_version().ok(),
     }

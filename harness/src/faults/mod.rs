@@ -1,7 +1,7 @@
 //! `harness faults`: every fault scenario under every chosen runtime × guest, into a
 //! [`FaultReport`]. The scenarios themselves live in [`crate::scenarios::faults`].
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::Context;
 
@@ -44,9 +44,7 @@ pub fn select(names: &[String]) -> anyhow::Result<Vec<&'static Fault>> {
 }
 
 pub fn run(plan: &FaultPlan) -> FaultReport {
-    let generated_unix = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let generated_unix = crate::model::unix_now();
     let steps = plan.runtimes.len() * plan.guests.len() * plan.faults.len();
     let progress = Progress::new(steps as u64);
     let runtimes = plan
@@ -59,7 +57,7 @@ pub fn run(plan: &FaultPlan) -> FaultReport {
         schema_version: FAULTS_SCHEMA_VERSION,
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
         generated_unix,
-        host: format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
+        host: crate::model::host(),
         quick: plan.sizes != Sizes::FULL,
         runtimes,
     }
