@@ -98,22 +98,8 @@ async fn pump(
 
 /// Relays until both directions reached end of stream, or either failed. On failure the
 /// other direction is dropped with it, so both sockets close and nothing hangs half-dead.
+/// `buffer_bytes` caps each direction's buffer (see [`BUFFER_SIZE`]).
 pub async fn relay<CR, CW, UR, UW>(
-    client: (CR, CW),
-    upstream: (UR, UW),
-    transfer: &Transfer,
-) -> Result<(), RelayError>
-where
-    CR: ReadHalf,
-    CW: WriteHalf,
-    UR: ReadHalf,
-    UW: WriteHalf,
-{
-    relay_with_buffer(client, upstream, transfer, BUFFER_SIZE).await
-}
-
-/// [`relay`] with `buffer_bytes` read per call in each direction.
-pub async fn relay_with_buffer<CR, CW, UR, UW>(
     client: (CR, CW),
     upstream: (UR, UW),
     transfer: &Transfer,
@@ -166,6 +152,7 @@ mod tests {
             (TokioRead(cr), TokioWrite(cw)),
             (TokioRead(ur), TokioWrite(uw)),
             transfer,
+            BUFFER_SIZE,
         );
         (client, upstream, running)
     }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::config::{Config, Remote};
 use crate::net::{Connection, SocketLayer};
-use crate::relay::{relay_with_buffer, Transfer};
+use crate::relay::{relay, Transfer};
 use crate::EXIT_CONFIG;
 
 /// Runs the proxy until the process is stopped; returns an exit status only on a
@@ -72,7 +72,7 @@ async fn handle<L: SocketLayer>(
         client.local, client.peer, upstream.local, upstream.peer
     );
     let transfer = Transfer::default();
-    let outcome = relay_with_buffer(
+    let outcome = relay(
         (client.read, client.write),
         (upstream.read, upstream.write),
         &transfer,
