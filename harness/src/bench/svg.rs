@@ -59,6 +59,8 @@ pub fn draw(title: &str, subtitle: &str, panels: &[Panel]) -> String {
     }
     let height = y + 10.0;
     let mut svg = String::new();
+    // The xmlns value is the SVG namespace's name, which viewers require to treat the
+    // file as SVG; it is an identifier, never fetched.
     let _ = writeln!(
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="{FONT}" font-size="12">"#
