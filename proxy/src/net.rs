@@ -53,3 +53,26 @@ pub trait SocketLayer: 'static {
     /// Waits a little; used to back off when accept keeps failing (e.g. out of fds).
     async fn pause(millis: u64);
 }
+
+/// Connects to the first of `ips` that answers on `port`, in the resolver's order; if
+/// none does, the last error. Layers whose host API resolves names separately share
+/// this rule instead of each writing it again.
+pub async fn connect_any<C, F, Fut>(
+    ips: impl IntoIterator<Item = std::net::IpAddr>,
+    port: u16,
+    mut connect: F,
+) -> io::Result<C>
+where
+    F: FnMut(SocketAddr) -> Fut,
+    Fut: Future<Output = io::Result<C>>,
+{
+    let mut last_error = None;
+    for ip in ips {
+        match connect(SocketAddr::new(ip, port)).await {
+            Ok(connection) => return Ok(connection),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "the name has no addresses")))
+}

@@ -170,16 +170,7 @@ impl SocketLayer for Wasip2Layer {
     }
 
     async fn connect(remote: &Remote) -> io::Result<Wasip2Connection> {
-        let mut last_error = None;
-        for ip in resolve(&remote.host).await? {
-            match connect_addr(SocketAddr::new(ip, remote.port)).await {
-                Ok(connection) => return Ok(connection),
-                Err(e) => last_error = Some(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, "the name has no addresses")
-        }))
+        crate::net::connect_any(resolve(&remote.host).await?, remote.port, connect_addr).await
     }
 
     async fn pause(millis: u64) {

@@ -421,16 +421,12 @@ impl SocketLayer for WasixLayer {
     }
 
     async fn connect(remote: &Remote) -> io::Result<WasixConnection> {
-        let mut last_error = None;
-        for ip in resolve(&remote.host, remote.port)? {
-            match connect_addr(SocketAddr::new(ip, remote.port)).await {
-                Ok(connection) => return Ok(connection),
-                Err(e) => last_error = Some(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, "the name has no addresses")
-        }))
+        crate::net::connect_any(
+            resolve(&remote.host, remote.port)?,
+            remote.port,
+            connect_addr,
+        )
+        .await
     }
 
     async fn pause(millis: u64) {
