@@ -48,10 +48,7 @@ pub enum Command {
 #[derive(Args)]
 pub struct FaultsArgs {
     #[command(flatten)]
-    pub runtimes: RuntimeArgs,
-    /// A wasm file to test instead of the built-in guests. Repeatable.
-    #[arg(long = "guest", value_name = "FILE")]
-    pub guests: Vec<PathBuf>,
+    pub targets: TargetArgs,
     /// Only these faults. Repeatable; default: all.
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
@@ -111,13 +108,20 @@ pub struct RuntimeArgs {
     pub runtimes: Vec<String>,
 }
 
+/// Which runtimes and guests a run covers (matrix, faults, bench).
+#[derive(Args)]
+pub struct TargetArgs {
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
+    /// A wasm file to use instead of the built-in guests. Repeatable.
+    #[arg(long = "guest", value_name = "FILE")]
+    pub guests: Vec<PathBuf>,
+}
+
 #[derive(Args)]
 pub struct MatrixArgs {
     #[command(flatten)]
-    pub runtimes: RuntimeArgs,
-    /// A wasm file to test instead of the built-in guests. Repeatable.
-    #[arg(long = "guest", value_name = "FILE")]
-    pub guests: Vec<PathBuf>,
+    pub targets: TargetArgs,
     /// Only these scenarios. Repeatable; default: all.
     #[arg(long = "scenario", value_name = "NAME")]
     pub scenarios: Vec<String>,

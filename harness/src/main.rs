@@ -36,7 +36,7 @@ fn main() -> ExitCode {
 }
 
 fn matrix_command(args: MatrixArgs) -> anyhow::Result<ExitCode> {
-    let runtimes = args.runtimes.choices()?;
+    let runtimes = args.targets.runtimes.choices()?;
     let scenarios = select_scenarios(&args.scenarios)?;
     // Expectations are read before the (long) run so a typo fails fast.
     let expected = if args.check {
@@ -47,7 +47,7 @@ fn matrix_command(args: MatrixArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let guests = guest::selected(&args.guests)?;
+    let guests = guest::selected(&args.targets.guests)?;
     let plan = MatrixPlan {
         runtimes,
         guests,
@@ -220,9 +220,9 @@ fn history_command(args: HistoryArgs) -> anyhow::Result<ExitCode> {
 fn faults_command(args: harness::cli::FaultsArgs) -> anyhow::Result<ExitCode> {
     use harness::faults::{self, FaultPlan};
     use harness::scenarios::faults::Sizes;
-    let runtimes = args.runtimes.choices()?;
+    let runtimes = args.targets.runtimes.choices()?;
     let selected = faults::select(&args.faults)?;
-    let guests = guest::selected(&args.guests)?;
+    let guests = guest::selected(&args.targets.guests)?;
     // Children inherit the limit: the thousand-client fault needs it in the proxy too.
     harness::limits::raise_nofile_limit().context("cannot raise RLIMIT_NOFILE")?;
     let plan = FaultPlan {

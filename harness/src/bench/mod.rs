@@ -25,16 +25,13 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
-use crate::cli::RuntimeArgs;
+use crate::cli::TargetArgs;
 use crate::guest;
 
 #[derive(Args)]
 pub struct BenchArgs {
     #[command(flatten)]
-    pub runtimes: RuntimeArgs,
-    /// A wasm file to bench instead of the built-in guests. Repeatable.
-    #[arg(long = "guest", value_name = "FILE")]
-    pub guests: Vec<PathBuf>,
+    pub targets: TargetArgs,
     /// CI-sized: every measurement, but short and small (proves the bench runs end to
     /// end in well under two minutes; the numbers are rough).
     #[arg(long)]
@@ -70,7 +67,7 @@ pub fn command(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{} is not a bench report", path.display()))?
         }
         None => {
-            let guests = guest::selected(&args.guests)?;
+            let guests = guest::selected(&args.targets.guests)?;
             let buffer_sizes = match (args.buffers.is_empty(), args.quick) {
                 (false, _) => args.buffers.clone(),
                 (true, true) => vec![64 * 1024],
@@ -78,7 +75,7 @@ pub fn command(args: BenchArgs) -> anyhow::Result<ExitCode> {
             };
             run(&BenchOptions {
                 quick: args.quick,
-                runtimes: args.runtimes.choices()?,
+                runtimes: args.targets.runtimes.choices()?,
                 guests,
                 startup_timeout: Duration::from_secs(args.startup_timeout),
                 buffer_sizes,
